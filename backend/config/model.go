@@ -1,0 +1,64 @@
+// Package config owns Switchboard's config file: its model, defaults,
+// validation, atomic saving and live reloading.
+package config
+
+// Transport types of an upstream server.
+const (
+	TypeStdio = "stdio"
+	TypeHTTP  = "http"
+	TypeSSE   = "sse"
+)
+
+// Defaults applied where the file leaves a value out.
+const (
+	DefaultListen                = "127.0.0.1:7410"
+	DefaultConnectTimeoutS       = 30
+	DefaultCallTimeoutS          = 120
+	DefaultHealthCheckIntervalS  = 30
+	DefaultActivityRetentionDays = 30
+	// DefaultIdleTTLS of zero keeps a server running however long it sits
+	// idle; a server opts in to being stopped by setting idle_ttl_s.
+	DefaultIdleTTLS = 0
+)
+
+// Config is the whole file. Unknown top-level keys are kept in Extra so a
+// save never loses what a person wrote.
+type Config struct {
+	Listen      string   `json:"listen,omitempty"`
+	APIKey      string   `json:"api_key,omitempty"`
+	CORSOrigins []string `json:"cors_origins,omitempty"`
+	UpdateCheck *bool    `json:"update_check,omitempty"`
+	// ActivityRetentionDays bounds how long tool-call records are kept.
+	ActivityRetentionDays int                `json:"activity_retention_days,omitempty"`
+	Servers               map[string]*Server `json:"mcpServers"`
+
+	Extra map[string]any `json:"-"`
+}
+
+// Server is one entry of mcpServers: a superset of the Claude Desktop and
+// Cursor format. Unknown keys are kept in Extra.
+type Server struct {
+	// Client-format keys.
+	Command string            `json:"command,omitempty"`
+	Args    []string          `json:"args,omitempty"`
+	Env     map[string]string `json:"env,omitempty"`
+	Cwd     string            `json:"cwd,omitempty"`
+	URL     string            `json:"url,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Type    string            `json:"type,omitempty"`
+
+	// Switchboard's own keys.
+	Enabled              *bool    `json:"enabled,omitempty"`
+	Quarantined          bool     `json:"quarantined,omitempty"`
+	Prefix               *string  `json:"prefix,omitempty"`
+	IdleTTLS             int      `json:"idle_ttl_s,omitempty"`
+	HealthCheckIntervalS int      `json:"health_check_interval_s,omitempty"`
+	ConnectTimeoutS      int      `json:"connect_timeout_s,omitempty"`
+	CallTimeoutS         int      `json:"call_timeout_s,omitempty"`
+	Isolation            string   `json:"isolation,omitempty"`
+	DisabledTools        []string `json:"disabled_tools,omitempty"`
+	Description          string   `json:"description,omitempty"`
+	Tags                 []string `json:"tags,omitempty"`
+
+	Extra map[string]any `json:"-"`
+}

@@ -1,0 +1,207 @@
+// Package daemon runs the Switchboard core in one process: it owns the home
+// folder (one instance at a time), the config and its live reload, the
+// store, the gateway, and the listeners on TCP and the unix socket.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"switchboard/backend/config"
+	"switchboard/backend/gateway"
+	"switchboard/backend/store"
+)
+
+// Options say where the core lives and listens.
+type Options struct {
+	Home       string // default config.Home()
+	ConfigPath string // default Home/config.json
+	Listen     string // overrides the config's listen
+	Logger     *slog.Logger
+}
+
+// Daemon is a running core.
+type Daemon struct {
+	opts    Options
+	log     *slog.Logger
+	lock    *os.File
+	store   *store.Store
+	gw      *gateway.Gateway
+	tcp     net.Listener
+	sock    net.Listener
+	http    *http.Server
+	cancel  context.CancelFunc
+	watched chan struct{}
+}
+
+// ErrAlreadyRunning means another process owns this home folder.
+var ErrAlreadyRunning = errors.New("switchboard is already running")
+
+// SocketPath is where the control socket of a home folder lives.
+func SocketPath(home string) string { return filepath.Join(home, "switchboard.sock") }
+
+// Start brings the core up. It fails, and leaves nothing running, when the
+// home folder is owned by another process, the config is invalid, or the
+// listen address is taken.
+func Start(opts Options) (d *Daemon, err error) {
+	if opts.Home == "" {
+		opts.Home = config.Home()
+	}
+	if opts.ConfigPath == "" {
+		opts.ConfigPath = filepath.Join(opts.Home, "config.json")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	d = &Daemon{opts: opts, log: opts.Logger, watched: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			d.Close()
+		}
+	}()
+	if err := os.MkdirAll(opts.Home, 0o700); err != nil {
+		return nil, fmt.Errorf("create home folder: %w", err)
+	}
+	if d.lock, err = acquireLock(filepath.Join(opts.Home, "switchboard.lock")); err != nil {
+		return nil, err
+	}
+	cfg, created, err := config.LoadOrCreate(opts.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		d.log.Info("created config with defaults", "path", opts.ConfigPath)
+	}
+	if d.store, err = store.Open(filepath.Join(opts.Home, "data"), d.log.With("component", "store")); err != nil {
+		return nil, err
+	}
+	d.store.SetRetention(time.Duration(cfg.RetentionDays()) * 24 * time.Hour)
+
+	d.gw = gateway.New(gateway.Options{Logger: d.log, Recorder: d.store})
+	handler := d.gw.Handler()
+	d.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+
+	listen := opts.Listen
+	if listen == "" {
+		listen = cfg.ListenAddr()
+	}
+	if d.tcp, err = net.Listen("tcp", listen); err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (is another program using this port? set \"listen\" in %s or pass --listen)", listen, err, opts.ConfigPath)
+	}
+	sockPath := SocketPath(opts.Home)
+	_ = os.Remove(sockPath) // stale from a crash: we hold the lock, so nobody serves it
+	if d.sock, err = net.Listen("unix", sockPath); err != nil {
+		return nil, fmt.Errorf("listen on socket %s: %w", sockPath, err)
+	}
+	if err := os.Chmod(sockPath, 0o600); err != nil {
+		return nil, fmt.Errorf("restrict socket %s: %w", sockPath, err)
+	}
+	go d.serve(d.tcp)
+	go d.serve(d.sock)
+
+	d.gw.Apply(cfg)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	w := &config.Watcher{Path: opts.ConfigPath,
+		OnChange: func(c *config.Config) {
+			d.log.Info("config file changed; applying")
+			d.store.SetRetention(time.Duration(c.RetentionDays()) * 24 * time.Hour)
+			d.gw.Apply(c)
+		},
+		OnError: func(err error) {
+			d.log.Error("config edit rejected; the last good config stays in force", "err", err)
+		},
+	}
+	w.Accept(cfg)
+	go func() {
+		defer close(d.watched)
+		if err := w.Run(ctx); err != nil && ctx.Err() == nil {
+			d.log.Error("config watch stopped", "err", err)
+		}
+	}()
+	d.log.Info("switchboard serving", "mcp", "http://"+d.tcp.Addr().String()+"/mcp", "socket", sockPath, "config", opts.ConfigPath)
+	return d, nil
+}
+
+func (d *Daemon) serve(l net.Listener) {
+	if err := d.http.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		d.log.Error("http server stopped", "addr", l.Addr().String(), "err", err)
+	}
+}
+
+// Gateway is the running gateway.
+func (d *Daemon) Gateway() *gateway.Gateway { return d.gw }
+
+// Store is the open store.
+func (d *Daemon) Store() *store.Store { return d.store }
+
+// Addr is the TCP address the core listens on.
+func (d *Daemon) Addr() string { return d.tcp.Addr().String() }
+
+// Socket is the path of the control socket.
+func (d *Daemon) Socket() string { return SocketPath(d.opts.Home) }
+
+// Close stops everything in order: listeners, servers (and their process
+// groups), then the store, so every recorded call is written.
+func (d *Daemon) Close() {
+	if d.cancel != nil {
+		d.cancel()
+		<-d.watched
+	}
+	if d.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if err := d.http.Shutdown(ctx); err != nil {
+			_ = d.http.Close() // streams still open after the grace period
+		}
+		cancel()
+	}
+	if d.gw != nil {
+		d.gw.Close()
+	}
+	if d.store != nil {
+		if err := d.store.Close(); err != nil {
+			d.log.Error("close store", "err", err)
+		}
+	}
+	if d.sock != nil {
+		_ = os.Remove(d.Socket())
+	}
+	if d.lock != nil {
+		_ = d.lock.Close()
+	}
+}
+
+// acquireLock takes an exclusive lock on the home folder's lock file and
+// writes our PID into it, so a second instance can say who holds it.
+func acquireLock(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		b, _ := os.ReadFile(path)
+		_ = f.Close()
+		pid := strings.TrimSpace(string(b))
+		if _, convErr := strconv.Atoi(pid); convErr != nil {
+			pid = "unknown"
+		}
+		return nil, fmt.Errorf("%w (pid %s holds %s); use `switchboard stdio` to connect to it, or stop it first", ErrAlreadyRunning, pid, path)
+	}
+	_ = f.Truncate(0)
+	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	return f, nil
+}
+
+// Options returns the options the daemon runs with.
+func (d *Daemon) Options() Options { return d.opts }

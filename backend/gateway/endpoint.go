@@ -1,0 +1,423 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"switchboard/backend/store"
+	"switchboard/backend/upstream"
+)
+
+// target is where an exposed name leads: a server and the name it knows.
+type target struct {
+	server string
+	name   string
+}
+
+// templateRoute is the server of a resource template and its matcher.
+type templateRoute struct {
+	server string
+	tmpl   *mcp.URITemplate
+}
+
+// routes is one endpoint's view of the union, swapped whole on every change.
+type routes struct {
+	tools      map[string]target
+	prompts    map[string]target
+	resources  map[string]string // uri -> server
+	templates  map[string]templateRoute // uri template -> server
+	servers    []string
+	collisions []Collision
+}
+
+// endpoint is one MCP server that clients connect to: /mcp (every enabled,
+// approved server, names prefixed) or /mcp/servers/{name} (one server,
+// names as the server gives them).
+type endpoint struct {
+	g      *Gateway
+	single string // "" for the aggregate endpoint
+	srv    *server.MCPServer
+	http   *server.StreamableHTTPServer
+	routes atomic.Pointer[routes]
+
+	syncMu      sync.Mutex
+	fingerprint [4]string // tools, prompts, resources, templates last set
+
+	sessions sync.Map // session id -> server.ClientSession
+}
+
+func newEndpoint(g *Gateway, single string) *endpoint {
+	e := &endpoint{g: g, single: single}
+	e.routes.Store(&routes{})
+	hooks := &server.Hooks{}
+	hooks.AddOnRegisterSession(func(ctx context.Context, s server.ClientSession) {
+		e.sessions.Store(s.SessionID(), s)
+		g.sessionCount.Add(1)
+	})
+	hooks.AddOnUnregisterSession(func(ctx context.Context, s server.ClientSession) {
+		if _, ok := e.sessions.LoadAndDelete(s.SessionID()); ok {
+			g.sessionCount.Add(-1)
+		}
+	})
+	hooks.AddBeforeSubscribe(func(ctx context.Context, id any, req *mcp.SubscribeRequest) {
+		e.forwardSubscription(ctx, req.Params.URI, true)
+	})
+	hooks.AddBeforeUnsubscribe(func(ctx context.Context, id any, req *mcp.UnsubscribeRequest) {
+		e.forwardSubscription(ctx, req.Params.URI, false)
+	})
+	hooks.AddAfterSetLevel(func(ctx context.Context, id any, req *mcp.SetLevelRequest, _ *mcp.EmptyResult) {
+		e.forwardSetLevel(req.Params.Level)
+	})
+	name := "switchboard"
+	if single != "" {
+		name = single
+	}
+	e.srv = server.NewMCPServer(name, upstream.Version,
+		server.WithToolCapabilities(true),
+		server.WithPromptCapabilities(true),
+		server.WithResourceCapabilities(true, true),
+		server.WithLogging(),
+		server.WithCompletions(),
+		server.WithPromptCompletionProvider(completer{e}),
+		server.WithResourceCompletionProvider(completer{e}),
+		server.WithHooks(hooks),
+		server.WithRecovery(),
+	)
+	e.srv.AddNotificationHandler(string(mcp.MethodNotificationRootsListChanged), func(ctx context.Context, n mcp.JSONRPCNotification) {
+		e.forEachUsable(func(ctx context.Context, c *client.Client) error { return c.RootListChanges(ctx) })
+	})
+	e.http = server.NewStreamableHTTPServer(e.srv,
+		server.WithEventStore(server.NewInMemoryEventStore()),
+		server.WithSessionIdleTTL(g.sessionIdleTTL),
+		server.WithDisableLocalhostProtection(true), // checked by checkOrigin, for every endpoint
+		server.WithStreamableHTTPLogger(g.log.With("endpoint", e.path())),
+	)
+	return e
+}
+
+func (e *endpoint) path() string {
+	if e.single == "" {
+		return "/mcp"
+	}
+	return "/mcp/servers/" + e.single
+}
+
+func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.http.ServeHTTP(w, r) }
+
+// includes reports whether a server's items belong to this endpoint.
+func (e *endpoint) includes(name string, u *upstream.Upstream) bool {
+	cfg := u.Config()
+	if !cfg.IsEnabled() || cfg.Quarantined {
+		return false
+	}
+	return e.single == "" || e.single == name
+}
+
+func (e *endpoint) prefixFor(name string, u *upstream.Upstream) string {
+	if e.single != "" {
+		return ""
+	}
+	return u.Config().ToolPrefix(name)
+}
+
+// sync recomputes the union from the upstreams and updates the MCP server,
+// which tells clients with list_changed only for lists that really changed.
+func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
+	e.syncMu.Lock()
+	defer e.syncMu.Unlock()
+	names := make([]string, 0, len(ups))
+	for n, u := range ups {
+		if e.includes(n, u) {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	rt := &routes{tools: map[string]target{}, prompts: map[string]target{},
+		resources: map[string]string{}, templates: map[string]templateRoute{}, servers: names}
+	var tools []server.ServerTool
+	var prompts []server.ServerPrompt
+	var resources []server.ServerResource
+	var templates []server.ServerResourceTemplate
+	toolOwner := map[string]string{}
+	for _, n := range names {
+		u := ups[n]
+		cat := u.Catalog()
+		prefix := e.prefixFor(n, u)
+		disabled := u.Config().DisabledTools
+		for _, t := range cat.Tools {
+			if slices.Contains(disabled, t.Name) {
+				continue
+			}
+			exposed := ExposedName(prefix, t.Name)
+			if owner, taken := toolOwner[exposed]; taken {
+				rt.collisions = append(rt.collisions, Collision{"tool", exposed, owner, n})
+				continue
+			}
+			toolOwner[exposed] = n
+			rt.tools[exposed] = target{n, t.Name}
+			t.Name = exposed
+			tools = append(tools, server.ServerTool{Tool: t, Handler: e.callTool})
+		}
+		for _, p := range cat.Prompts {
+			exposed := ExposedName(prefix, p.Name)
+			if owner, taken := rt.prompts[exposed]; taken {
+				rt.collisions = append(rt.collisions, Collision{"prompt", exposed, owner.server, n})
+				continue
+			}
+			rt.prompts[exposed] = target{n, p.Name}
+			p.Name = exposed
+			prompts = append(prompts, server.ServerPrompt{Prompt: p, Handler: e.getPrompt})
+		}
+		for _, r := range cat.Resources {
+			if owner, taken := rt.resources[r.URI]; taken {
+				rt.collisions = append(rt.collisions, Collision{"resource", r.URI, owner, n})
+				continue
+			}
+			rt.resources[r.URI] = n
+			resources = append(resources, server.ServerResource{Resource: r, Handler: e.readResource(n)})
+		}
+		for _, t := range cat.Templates {
+			uri := templateText(t)
+			if owner, taken := rt.templates[uri]; taken {
+				rt.collisions = append(rt.collisions, Collision{"resource_template", uri, owner.server, n})
+				continue
+			}
+			rt.templates[uri] = templateRoute{n, t.URITemplate}
+			templates = append(templates, server.ServerResourceTemplate{Template: t, Handler: server.ResourceTemplateHandlerFunc(e.readResource(n))})
+		}
+	}
+	old := e.routes.Swap(rt)
+	for _, c := range rt.collisions {
+		if !slices.Contains(old.collisions, c) {
+			e.g.log.Warn("name collision", "endpoint", e.path(), "detail", c.String())
+		}
+	}
+	if fp := fingerprint(tools, func(t server.ServerTool) any { return t.Tool }); fp != e.fingerprint[0] {
+		e.fingerprint[0] = fp
+		e.srv.SetTools(tools...)
+	}
+	if fp := fingerprint(prompts, func(p server.ServerPrompt) any { return p.Prompt }); fp != e.fingerprint[1] {
+		e.fingerprint[1] = fp
+		e.srv.SetPrompts(prompts...)
+	}
+	if fp := fingerprint(resources, func(r server.ServerResource) any { return r.Resource }); fp != e.fingerprint[2] {
+		e.fingerprint[2] = fp
+		e.srv.SetResources(resources...)
+	}
+	if fp := fingerprint(templates, func(t server.ServerResourceTemplate) any { return t.Template }); fp != e.fingerprint[3] {
+		e.fingerprint[3] = fp
+		e.srv.SetResourceTemplates(templates...)
+	}
+}
+
+func templateText(t mcp.ResourceTemplate) string {
+	if t.URITemplate == nil {
+		return ""
+	}
+	return t.URITemplate.Raw()
+}
+
+func fingerprint[T any](items []T, key func(T) any) string {
+	keys := make([]any, len(items))
+	for i, it := range items {
+		keys[i] = key(it)
+	}
+	b, err := json.Marshal(keys)
+	if err != nil {
+		return fmt.Sprintf("unmarshalable: %v", err)
+	}
+	return string(b)
+}
+
+// callTool forwards tools/call and records it.
+func (e *endpoint) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	start := time.Now()
+	t, ok := e.routes.Load().tools[req.Params.Name]
+	if !ok {
+		return nil, fmt.Errorf("unknown tool %q", req.Params.Name)
+	}
+	up := mcp.CallToolRequest{}
+	up.Params.Name = t.name
+	up.Params.Arguments = rawArgs(req)
+	var res *mcp.CallToolResult
+	err := e.g.do(ctx, e, t.server, req.Params.Meta, func(ctx context.Context, cl *client.Client, meta *mcp.Meta) (err error) {
+		up.Params.Meta = meta
+		res, err = cl.CallTool(ctx, up)
+		return err
+	})
+	e.g.recordCall(ctx, t, req, start, res, err)
+	if err != nil {
+		if errors.Is(err, upstream.ErrUnavailable) || errors.Is(err, upstream.ErrTimeout) {
+			return mcp.NewToolResultError("Switchboard: " + err.Error()), nil
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+func (g *Gateway) recordCall(ctx context.Context, t target, req mcp.CallToolRequest, start time.Time, res *mcp.CallToolResult, err error) {
+	if g.recorder == nil {
+		return
+	}
+	rec := store.ActivityRecord{Time: start, Server: t.server, Tool: t.name,
+		Arguments: rawArgs(req), DurationMS: ms(time.Since(start)), Outcome: "ok"}
+	if s := sessionOf(ctx); s != nil {
+		rec.SessionID = s.SessionID()
+		rec.Client = clientName(s)
+	}
+	switch {
+	case errors.Is(err, upstream.ErrTimeout):
+		rec.Outcome, rec.Error = "timeout", err.Error()
+	case errors.Is(err, upstream.ErrUnavailable):
+		rec.Outcome, rec.Error = "unavailable", err.Error()
+	case ctx.Err() != nil:
+		rec.Outcome, rec.Error = "cancelled", ctx.Err().Error()
+	case err != nil:
+		rec.Outcome, rec.Error = "error", err.Error()
+	case res != nil && res.IsError:
+		rec.Outcome = "error"
+	}
+	g.recorder.Record(rec)
+}
+
+func (e *endpoint) getPrompt(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+	t, ok := e.routes.Load().prompts[req.Params.Name]
+	if !ok {
+		return nil, fmt.Errorf("unknown prompt %q", req.Params.Name)
+	}
+	up := req
+	up.Params.Name = t.name
+	var res *mcp.GetPromptResult
+	err := e.g.do(ctx, e, t.server, req.Params.Meta, func(ctx context.Context, cl *client.Client, meta *mcp.Meta) (err error) {
+		up.Params.Meta = meta
+		res, err = cl.GetPrompt(ctx, up)
+		return err
+	})
+	return res, err
+}
+
+func (e *endpoint) readResource(serverName string) server.ResourceHandlerFunc {
+	return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+		var res *mcp.ReadResourceResult
+		err := e.g.do(ctx, e, serverName, req.Params.Meta, func(ctx context.Context, cl *client.Client, meta *mcp.Meta) (err error) {
+			up := req
+			up.Params.Meta = meta
+			res, err = cl.ReadResource(ctx, up)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return res.Contents, nil
+	}
+}
+
+// serverForURI finds which server serves a resource URI.
+func (e *endpoint) serverForURI(uri string) string {
+	rt := e.routes.Load()
+	if s, ok := rt.resources[uri]; ok {
+		return s
+	}
+	for _, t := range rt.templates {
+		if t.tmpl != nil && t.tmpl.Regexp().MatchString(uri) {
+			return t.server
+		}
+	}
+	return ""
+}
+
+func (e *endpoint) forwardSubscription(ctx context.Context, uri string, subscribe bool) {
+	name := e.serverForURI(uri)
+	if name == "" {
+		return
+	}
+	err := e.g.do(ctx, e, name, nil, func(ctx context.Context, cl *client.Client, _ *mcp.Meta) error {
+		if subscribe {
+			req := mcp.SubscribeRequest{}
+			req.Params.URI = uri
+			return cl.Subscribe(ctx, req)
+		}
+		req := mcp.UnsubscribeRequest{}
+		req.Params.URI = uri
+		return cl.Unsubscribe(ctx, req)
+	})
+	if err != nil {
+		e.g.log.Warn("forward resource subscription", "server", name, "uri", uri, "err", err)
+	}
+}
+
+// forwardSetLevel passes a client's logging level to the running servers.
+func (e *endpoint) forwardSetLevel(level mcp.LoggingLevel) {
+	e.forEachUsable(func(ctx context.Context, c *client.Client) error {
+		req := mcp.SetLevelRequest{}
+		req.Params.Level = level
+		return c.SetLevel(ctx, req)
+	})
+}
+
+// forEachUsable runs fn on every running server of this endpoint that
+// supports it, without starting cold ones, in the background.
+func (e *endpoint) forEachUsable(fn func(ctx context.Context, c *client.Client) error) {
+	for _, name := range e.routes.Load().servers {
+		u := e.g.upstream(name)
+		if u == nil || !u.State().Usable() {
+			continue
+		}
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = u.Do(ctx, func(ctx context.Context, c *client.Client) error { return fn(ctx, c) })
+		}()
+	}
+}
+
+// completer forwards completion/complete to the server that owns the
+// prompt or resource template.
+type completer struct{ e *endpoint }
+
+func (c completer) CompletePromptArgument(ctx context.Context, name string, arg mcp.CompleteArgument, cc mcp.CompleteContext) (*mcp.Completion, error) {
+	t, ok := c.e.routes.Load().prompts[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown prompt %q", name)
+	}
+	return c.forward(ctx, t.server, mcp.PromptReference{Type: "ref/prompt", Name: t.name}, arg, cc)
+}
+
+func (c completer) CompleteResourceArgument(ctx context.Context, uri string, arg mcp.CompleteArgument, cc mcp.CompleteContext) (*mcp.Completion, error) {
+	rt := c.e.routes.Load()
+	name := rt.templates[uri].server
+	if name == "" {
+		name = c.e.serverForURI(uri)
+	}
+	if name == "" {
+		return nil, fmt.Errorf("unknown resource %q", uri)
+	}
+	return c.forward(ctx, name, mcp.ResourceReference{Type: "ref/resource", URI: uri}, arg, cc)
+}
+
+func (c completer) forward(ctx context.Context, name string, ref any, arg mcp.CompleteArgument, cc mcp.CompleteContext) (*mcp.Completion, error) {
+	var res *mcp.CompleteResult
+	err := c.e.g.do(ctx, c.e, name, nil, func(ctx context.Context, cl *client.Client, _ *mcp.Meta) (err error) {
+		req := mcp.CompleteRequest{}
+		req.Params.Ref = ref
+		req.Params.Argument = arg
+		req.Params.Context = cc
+		res, err = cl.Complete(ctx, req)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &res.Completion, nil
+}

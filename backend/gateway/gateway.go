@@ -1,0 +1,435 @@
+// Package gateway is the downstream MCP server: it merges the upstreams'
+// tools, prompts and resources, serves them on /mcp and /mcp/servers/{name},
+// and routes every request and notification to and from the right session.
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"switchboard/backend/config"
+	"switchboard/backend/store"
+	"switchboard/backend/upstream"
+)
+
+// Recorder receives one record per tool call, off the hot path.
+type Recorder interface {
+	Record(store.ActivityRecord)
+}
+
+// Options configure a Gateway.
+type Options struct {
+	Logger   *slog.Logger
+	Recorder Recorder // may be nil
+	// SessionIdleTTL ends client sessions that have been silent this long.
+	SessionIdleTTL time.Duration
+}
+
+// Gateway owns the upstreams and the endpoints clients connect to.
+type Gateway struct {
+	log            *slog.Logger
+	recorder       Recorder
+	sessionIdleTTL time.Duration
+	calls          *calls
+	sessionCount   atomic.Int64
+
+	mu        sync.RWMutex
+	cfg       *config.Config
+	upstreams map[string]*upstream.Upstream
+	agg       *endpoint
+	singles   map[string]*endpoint
+	origins   []string
+	closed    bool
+
+	dirty chan struct{}
+	done  chan struct{}
+}
+
+// New creates a gateway with no servers; Apply gives it its config.
+func New(opts Options) *Gateway {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.SessionIdleTTL == 0 {
+		opts.SessionIdleTTL = 30 * time.Minute
+	}
+	g := &Gateway{
+		log:            opts.Logger,
+		recorder:       opts.Recorder,
+		sessionIdleTTL: opts.SessionIdleTTL,
+		calls:          newCalls(),
+		cfg:            &config.Config{Servers: map[string]*config.Server{}},
+		upstreams:      map[string]*upstream.Upstream{},
+		singles:        map[string]*endpoint{},
+		dirty:          make(chan struct{}, 1),
+		done:           make(chan struct{}),
+	}
+	g.agg = newEndpoint(g, "")
+	go g.syncLoop()
+	return g
+}
+
+// Apply brings the running servers in line with cfg: servers that were
+// added start, removed ones stop, changed ones restart, and the rest are
+// not touched.
+func (g *Gateway) Apply(cfg *config.Config) {
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return
+	}
+	d := config.Diff(g.cfg, cfg)
+	var stopping []*upstream.Upstream
+	var starting []*upstream.Upstream
+	for _, name := range slices.Concat(d.Removed, d.Changed) {
+		if u := g.upstreams[name]; u != nil {
+			stopping = append(stopping, u)
+			delete(g.upstreams, name)
+		}
+	}
+	for _, name := range slices.Concat(d.Added, d.Changed) {
+		u := upstream.New(name, cfg.Servers[name], g.hooks(), g.log)
+		g.upstreams[name] = u
+		starting = append(starting, u)
+	}
+	g.cfg = cfg
+	g.origins = slices.Clone(cfg.CORSOrigins)
+	g.mu.Unlock()
+
+	if len(d.Added)+len(d.Removed)+len(d.Changed) > 0 {
+		g.log.Info("config applied", "added", d.Added, "removed", d.Removed, "changed", d.Changed)
+	}
+	g.kick()
+	var wg sync.WaitGroup
+	for _, u := range stopping {
+		wg.Add(1)
+		go func() { defer wg.Done(); u.Stop() }()
+	}
+	wg.Wait()
+	for _, u := range starting {
+		// Every enabled server starts once so its tools are known; one with
+		// an idle_ttl_s stops again when idle and restarts on its next call.
+		u.Start()
+	}
+}
+
+// Upstream returns a server's supervisor, or nil.
+func (g *Gateway) upstream(name string) *upstream.Upstream {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.upstreams[name]
+}
+
+// Upstreams returns every supervisor, sorted by name.
+func (g *Gateway) Upstreams() []*upstream.Upstream {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	out := make([]*upstream.Upstream, 0, len(g.upstreams))
+	for _, u := range g.upstreams {
+		out = append(out, u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+	return out
+}
+
+// Sessions is the number of client sessions open on all endpoints.
+func (g *Gateway) Sessions() int64 { return g.sessionCount.Load() }
+
+// Collisions lists the names that clash on /mcp.
+func (g *Gateway) Collisions() []Collision { return g.agg.routes.Load().collisions }
+
+// WaitReady waits until every enabled server has finished its first start
+// attempt (ready or failed), or ctx ends.
+func (g *Gateway) WaitReady(ctx context.Context) {
+	for _, u := range g.Upstreams() {
+		_ = u.WaitReady(ctx)
+	}
+	g.syncNow()
+}
+
+// Close stops every server and waits until their processes are gone.
+func (g *Gateway) Close() {
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return
+	}
+	g.closed = true
+	ups := make([]*upstream.Upstream, 0, len(g.upstreams))
+	for _, u := range g.upstreams {
+		ups = append(ups, u)
+	}
+	endpoints := append([]*endpoint{g.agg}, mapValues(g.singles)...)
+	g.mu.Unlock()
+	close(g.done)
+	var wg sync.WaitGroup
+	for _, u := range ups {
+		wg.Add(1)
+		go func() { defer wg.Done(); u.Stop() }()
+	}
+	wg.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	for _, e := range endpoints {
+		e.http.CloseSessions(ctx)
+	}
+}
+
+func mapValues[K comparable, V any](m map[K]V) []V {
+	out := make([]V, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+// kick asks the sync loop to recompute the endpoints.
+func (g *Gateway) kick() {
+	select {
+	case g.dirty <- struct{}{}:
+	default:
+	}
+}
+
+// syncLoop coalesces bursts of changes (twenty servers becoming ready at
+// once) into few recomputations.
+func (g *Gateway) syncLoop() {
+	for {
+		select {
+		case <-g.done:
+			return
+		case <-g.dirty:
+			g.syncNow()
+		}
+	}
+}
+
+func (g *Gateway) syncNow() {
+	g.mu.RLock()
+	ups := make(map[string]*upstream.Upstream, len(g.upstreams))
+	for n, u := range g.upstreams {
+		ups[n] = u
+	}
+	endpoints := append([]*endpoint{g.agg}, mapValues(g.singles)...)
+	g.mu.RUnlock()
+	for _, e := range endpoints {
+		e.sync(ups)
+	}
+}
+
+// single returns the endpoint of one server, creating it on first use.
+func (g *Gateway) single(name string) *endpoint {
+	g.mu.Lock()
+	if _, ok := g.upstreams[name]; !ok || g.closed {
+		g.mu.Unlock()
+		return nil
+	}
+	e, ok := g.singles[name]
+	if !ok {
+		e = newEndpoint(g, name)
+		g.singles[name] = e
+	}
+	ups := map[string]*upstream.Upstream{name: g.upstreams[name]}
+	g.mu.Unlock()
+	if !ok {
+		e.sync(ups)
+	}
+	return e
+}
+
+// endpointsWith lists the endpoints that expose a server.
+func (g *Gateway) endpointsWith(name string) []*endpoint {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	var out []*endpoint
+	if slices.Contains(g.agg.routes.Load().servers, name) {
+		out = append(out, g.agg)
+	}
+	if e := g.singles[name]; e != nil {
+		out = append(out, e)
+	}
+	return out
+}
+
+// do runs one request against a server on behalf of a client request, so
+// that progress and server-to-client requests find their way back.
+func (g *Gateway) do(ctx context.Context, e *endpoint, name string, meta *mcp.Meta,
+	fn func(ctx context.Context, c *client.Client, meta *mcp.Meta) error) error {
+	u := g.upstream(name)
+	if u == nil {
+		return fmt.Errorf("server %q has been removed", name)
+	}
+	var token mcp.ProgressToken
+	if meta != nil {
+		token = meta.ProgressToken
+	}
+	c := g.calls.begin(e, ctx, name, token)
+	defer g.calls.end(c)
+	return u.Do(ctx, func(ctx context.Context, cl *client.Client) error { return fn(ctx, cl, c.meta(meta)) })
+}
+
+func (g *Gateway) hooks() upstream.Hooks {
+	return upstream.Hooks{
+		OnChange:       func(*upstream.Upstream) { g.kick() },
+		OnNotification: g.onNotification,
+		Sampling: func(ctx context.Context, u *upstream.Upstream, req mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+			c, err := g.caller(u, "sampling/createMessage")
+			if err != nil {
+				return nil, err
+			}
+			return c.ep.srv.RequestSampling(c.ctx, req)
+		},
+		Elicitation: func(ctx context.Context, u *upstream.Upstream, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+			c, err := g.caller(u, "elicitation/create")
+			if err != nil {
+				return nil, err
+			}
+			return c.ep.srv.RequestElicitation(c.ctx, req)
+		},
+		Roots: func(ctx context.Context, u *upstream.Upstream, req mcp.ListRootsRequest) (*mcp.ListRootsResult, error) {
+			c, err := g.caller(u, "roots/list")
+			if err != nil {
+				return nil, err
+			}
+			return c.ep.srv.RequestRoots(c.ctx, req)
+		},
+	}
+}
+
+// caller finds the client request a server-to-client request belongs to.
+func (g *Gateway) caller(u *upstream.Upstream, method string) (*call, error) {
+	c := g.calls.latest(u.Name())
+	if c == nil {
+		return nil, fmt.Errorf("switchboard: %s from server %q arrived while no client request to it is in progress, so there is no client to ask", method, u.Name())
+	}
+	return c, nil
+}
+
+// onNotification routes an upstream notification to the right sessions.
+func (g *Gateway) onNotification(u *upstream.Upstream, n mcp.JSONRPCNotification) {
+	params := notificationParams(n)
+	switch n.Method {
+	case string(mcp.MethodNotificationProgress):
+		c := g.calls.byProgressToken(params["progressToken"])
+		if c == nil {
+			return
+		}
+		params["progressToken"] = c.token
+		_ = c.ep.srv.SendNotificationToClient(c.ctx, n.Method, params)
+	case string(mcp.MethodNotificationResourceUpdated):
+		uri, _ := params["uri"].(string)
+		for _, e := range g.endpointsWith(u.Name()) {
+			e.sessions.Range(func(id, s any) bool {
+				if sub, ok := s.(interface{ IsSubscribedToResource(string) bool }); ok && sub.IsSubscribedToResource(uri) {
+					_ = e.srv.SendNotificationToSpecificClient(id.(string), n.Method, params)
+				}
+				return true
+			})
+		}
+	default:
+		// Log messages and anything else: to the client whose request is in
+		// progress on this server, else to every session that sees it.
+		if c := g.calls.latest(u.Name()); c != nil {
+			_ = c.ep.srv.SendNotificationToClient(c.ctx, n.Method, params)
+			return
+		}
+		for _, e := range g.endpointsWith(u.Name()) {
+			e.sessions.Range(func(id, _ any) bool {
+				_ = e.srv.SendNotificationToSpecificClient(id.(string), n.Method, params)
+				return true
+			})
+		}
+	}
+}
+
+// Handler serves /mcp and /mcp/servers/{name}, with Host and Origin checked
+// on every request.
+func (g *Gateway) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", g.agg)
+	mux.HandleFunc("/mcp/servers/{name}", func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		e := g.single(name)
+		if e == nil {
+			writeError(w, http.StatusNotFound, "ServerNotFound", fmt.Sprintf("no server named %q is configured", name))
+			return
+		}
+		e.ServeHTTP(w, r)
+	})
+	mux.HandleFunc("/health/live", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	})
+	return g.CheckOrigin(mux)
+}
+
+// CheckOrigin refuses requests whose Host is not a loopback name, and
+// browser requests from an origin that is neither loopback nor listed in
+// cors_origins: together they stop DNS-rebinding and drive-by pages.
+func (g *Gateway) CheckOrigin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !loopbackHost(r.Host) {
+			writeError(w, http.StatusForbidden, "ForbiddenHost",
+				fmt.Sprintf("Host %q is not allowed: Switchboard only answers to localhost, 127.0.0.1 or [::1]", r.Host))
+			return
+		}
+		if o := r.Header.Get("Origin"); o != "" && !g.originAllowed(o) {
+			writeError(w, http.StatusForbidden, "ForbiddenOrigin",
+				fmt.Sprintf("Origin %q is not allowed; add it to cors_origins in the config to allow it", o))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (g *Gateway) originAllowed(origin string) bool {
+	g.mu.RLock()
+	listed := slices.Contains(g.origins, origin)
+	g.mu.RUnlock()
+	if listed {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	return loopbackHost(u.Host)
+}
+
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// writeError writes the error envelope every Switchboard HTTP error uses.
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": code, "message": msg, "status_code": status})
+}
+
+// ErrClosed is returned once the gateway is shutting down.
+var ErrClosed = errors.New("gateway closed")

@@ -1,0 +1,409 @@
+package gateway_test
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"switchboard/backend/config"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func TestToolsFromEveryServerArePrefixedAndCallable(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{
+		"alpha": stdioServer(),
+		"beta":  stdioServer(func(s *config.Server) { s.Prefix = ptr("b") }),
+	})
+	c := h.connect("/mcp")
+	names := toolNames(t, c)
+	for _, want := range []string{"alpha__echo", "b__echo", "alpha__sleep"} {
+		if !slices.Contains(names, want) {
+			t.Fatalf("tools/list lacks %q: %v", want, names)
+		}
+	}
+	if slices.Contains(names, "beta__echo") || slices.Contains(names, "echo") {
+		t.Fatalf("beta must be exposed under its prefix b only: %v", names)
+	}
+	res := callTool(t, c, "b__echo", map[string]any{"text": "hello"})
+	if res.IsError || resultText(res) != "hello" {
+		t.Fatalf("echo through gateway: %+v", res)
+	}
+	sc, _ := res.StructuredContent.(map[string]any)
+	if sc["text"] != "hello" {
+		t.Fatalf("structuredContent lost: %#v", res.StructuredContent)
+	}
+}
+
+func TestPerServerEndpointUsesUnprefixedNames(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(), "beta": stdioServer()})
+	c := h.connect("/mcp/servers/alpha")
+	names := toolNames(t, c)
+	if !slices.Contains(names, "echo") || slices.ContainsFunc(names, func(n string) bool { return strings.Contains(n, "__") }) {
+		t.Fatalf("per-server endpoint must list the server's own names: %v", names)
+	}
+	if r := callTool(t, c, "echo", map[string]any{"text": "x"}); resultText(r) != "x" {
+		t.Fatalf("echo: %+v", r)
+	}
+	resp, err := http.Post(h.url("/mcp/servers/nope"), "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown server endpoint: status %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestEmptyPrefixCollisionIsReportedNotHidden(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{
+		"alpha": stdioServer(func(s *config.Server) { s.Prefix = ptr("") }),
+		"beta":  stdioServer(func(s *config.Server) { s.Prefix = ptr("") }),
+	})
+	c := h.connect("/mcp")
+	names := toolNames(t, c)
+	if !slices.Contains(names, "echo") {
+		t.Fatalf("echo missing: %v", names)
+	}
+	var found bool
+	for _, col := range h.gw.Collisions() {
+		if col.Kind == "tool" && col.Name == "echo" && col.Kept == "alpha" && col.Dropped == "beta" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("collision of echo not reported: %+v", h.gw.Collisions())
+	}
+}
+
+func TestProgressAndLogsReachTheCallingSession(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer()})
+	c := h.connect("/mcp")
+	var mu sync.Mutex
+	var progress []float64
+	var logs []string
+	c.OnNotification(func(n mcp.JSONRPCNotification) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch n.Method {
+		case "notifications/progress":
+			if n.Params.AdditionalFields["progressToken"] != "my-token" {
+				t.Errorf("progress token not restored: %v", n.Params.AdditionalFields["progressToken"])
+			}
+			p, _ := n.Params.AdditionalFields["progress"].(float64)
+			progress = append(progress, p)
+		case "notifications/message":
+			if d, ok := n.Params.AdditionalFields["data"].(string); ok {
+				logs = append(logs, d)
+			}
+		}
+	})
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "alpha__progress"
+	req.Params.Arguments = map[string]any{"steps": 3, "interval_ms": 5}
+	req.Params.Meta = &mcp.Meta{ProgressToken: "my-token"}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.CallTool(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Second, "3 progress notifications", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(progress) == 3
+	})
+	callTool(t, c, "alpha__log", map[string]any{"level": "warning", "message": "disk nearly full"})
+	eventually(t, 2*time.Second, "log notification", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.ContainsFunc(logs, func(s string) bool { return strings.Contains(s, "disk nearly full") })
+	})
+}
+
+type fakeModel struct{ prompts []string }
+
+func (f *fakeModel) CreateMessage(ctx context.Context, req mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+	var text string
+	if len(req.Messages) > 0 {
+		if tc, ok := req.Messages[0].Content.(mcp.TextContent); ok {
+			text = tc.Text
+		}
+	}
+	f.prompts = append(f.prompts, text)
+	return &mcp.CreateMessageResult{
+		SamplingMessage: mcp.SamplingMessage{Role: mcp.RoleAssistant, Content: mcp.NewTextContent("model says: " + text)},
+		Model:           "test-model",
+		StopReason:      "endTurn",
+	}, nil
+}
+
+type fakeUser struct{}
+
+func (fakeUser) Elicit(ctx context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{
+		Action: mcp.ElicitationResponseActionAccept, Content: map[string]any{"name": "Ada"}}}, nil
+}
+
+func TestSamplingAndElicitationGoToTheCallingClient(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer()})
+	model := &fakeModel{}
+	c := h.connect("/mcp", client.WithSamplingHandler(model), client.WithElicitationHandler(fakeUser{}))
+	other := h.connect("/mcp") // a second session that must not be asked
+	_ = other
+	res := callTool(t, c, "alpha__sample", map[string]any{"prompt": "what is 2+2"})
+	if !strings.Contains(resultText(res), "model says: what is 2+2") {
+		t.Fatalf("sampling result not relayed: %q (isError=%v)", resultText(res), res.IsError)
+	}
+	res = callTool(t, c, "alpha__elicit", map[string]any{"message": "who are you?"})
+	if !strings.Contains(resultText(res), "Ada") || !strings.Contains(resultText(res), "accept") {
+		t.Fatalf("elicitation result not relayed: %q", resultText(res))
+	}
+}
+
+func TestCrashMidCallGivesAnErrorAndTheServerComesBack(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(), "beta": stdioServer()})
+	c := h.connect("/mcp")
+	pid := resultText(callTool(t, c, "alpha__pid", nil))
+	start := time.Now()
+	res := callTool(t, c, "alpha__crash", map[string]any{"code": 3})
+	if !res.IsError {
+		t.Fatalf("a crash mid-call must give an error result, got %+v", res)
+	}
+	if time.Since(start) > 3*time.Second {
+		t.Fatalf("crash error took %s", time.Since(start))
+	}
+	// The other server is unaffected.
+	if r := callTool(t, c, "beta__echo", map[string]any{"text": "still here"}); resultText(r) != "still here" {
+		t.Fatalf("beta affected by alpha's crash: %+v", r)
+	}
+	// While alpha is down, calls fail at once with a clear message.
+	r := callTool(t, c, "alpha__echo", map[string]any{"text": "x"})
+	if r.IsError && !strings.Contains(resultText(r), "alpha") {
+		t.Fatalf("unavailable message must name the server: %q", resultText(r))
+	}
+	var newPID string
+	eventually(t, 10*time.Second, "alpha restarted", func() bool {
+		r := callTool(t, c, "alpha__pid", nil)
+		newPID = resultText(r)
+		return !r.IsError
+	})
+	if newPID == pid {
+		t.Fatalf("expected a new process after the crash, pid still %s", pid)
+	}
+	if st := h.gw.Upstreams()[0].Status(); st.Restarts < 1 {
+		t.Fatalf("restart not counted: %+v", st)
+	}
+}
+
+func TestHungServerTimesOutAndOthersStayFast(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{
+		"slow": stdioServer(func(s *config.Server) { s.CallTimeoutS = 1 }),
+		"fast": stdioServer(),
+	})
+	c := h.connect("/mcp")
+	done := make(chan *mcp.CallToolResult)
+	start := time.Now()
+	go func() { done <- callTool(t, c, "slow__sleep", map[string]any{"ms": 30000}) }()
+	time.Sleep(100 * time.Millisecond)
+	fastStart := time.Now()
+	if r := callTool(t, c, "fast__echo", map[string]any{"text": "ok"}); resultText(r) != "ok" {
+		t.Fatalf("fast: %+v", r)
+	}
+	if d := time.Since(fastStart); d > time.Second {
+		t.Fatalf("a hung server slowed another one's call to %s", d)
+	}
+	res := <-done
+	if !res.IsError || !strings.Contains(resultText(res), "did not answer within 1s") {
+		t.Fatalf("timeout result: %q", resultText(res))
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("timeout took %s", d)
+	}
+}
+
+func TestCallsToOneServerRunConcurrently(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer()})
+	c := h.connect("/mcp")
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			callTool(t, c, "alpha__sleep", map[string]any{"ms": 500})
+		}()
+	}
+	wg.Wait()
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("8 concurrent 500 ms calls took %s: calls are serialised", d)
+	}
+}
+
+func TestGarbageOnStdoutDoesNotBreakTheServer(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer()})
+	c := h.connect("/mcp")
+	callTool(t, c, "alpha__garbage", nil)
+	if r := callTool(t, c, "alpha__echo", map[string]any{"text": "after garbage"}); resultText(r) != "after garbage" {
+		t.Fatalf("after garbage: %+v", r)
+	}
+}
+
+func TestListChangedUpstreamReachesClients(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer()})
+	c := h.connect("/mcp")
+	changed := make(chan struct{}, 10)
+	c.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method == "notifications/tools/list_changed" {
+			changed <- struct{}{}
+		}
+	})
+	callTool(t, c, "alpha__add_tool", map[string]any{"name": "fresh"})
+	select {
+	case <-changed:
+	case <-time.After(3 * time.Second):
+		t.Fatal("no notifications/tools/list_changed after the upstream's list changed")
+	}
+	eventually(t, 2*time.Second, "alpha__fresh listed", func() bool { return slices.Contains(toolNames(t, c), "alpha__fresh") })
+	if r := callTool(t, c, "alpha__fresh", nil); r.IsError {
+		t.Fatalf("new tool not callable: %q", resultText(r))
+	}
+}
+
+func TestApplyTouchesOnlyChangedServers(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(), "beta": stdioServer()})
+	c := h.connect("/mcp")
+	alphaPID := resultText(callTool(t, c, "alpha__pid", nil))
+	betaPID := resultText(callTool(t, c, "beta__pid", nil))
+
+	h.gw.Apply(&config.Config{Servers: map[string]*config.Server{
+		"alpha": stdioServer(),
+		"beta":  stdioServer(func(s *config.Server) { s.Env = map[string]string{"GREETING": "hi"} }),
+		"gamma": stdioServer(),
+	}})
+	eventually(t, time.Second, "gamma's tools listed", func() bool { return slices.Contains(toolNames(t, c), "gamma__echo") })
+	if got := resultText(callTool(t, c, "alpha__pid", nil)); got != alphaPID {
+		t.Fatalf("unchanged alpha was restarted: pid %s -> %s", alphaPID, got)
+	}
+	if got := resultText(callTool(t, c, "beta__env", map[string]any{"name": "GREETING"})); got != "hi" {
+		t.Fatalf("changed beta did not get its new env: %q", got)
+	}
+	if pid, _ := strconv.Atoi(betaPID); processAlive(pid) {
+		t.Fatalf("old beta process %d still runs after its config changed", pid)
+	}
+
+	disabled := stdioServer(func(s *config.Server) { s.Enabled = ptr(false) })
+	h.gw.Apply(&config.Config{Servers: map[string]*config.Server{"alpha": disabled}})
+	eventually(t, time.Second, "only nothing listed", func() bool { return len(toolNames(t, c)) == 0 })
+	if pid, _ := strconv.Atoi(alphaPID); processAlive(pid) {
+		t.Fatalf("disabled alpha's process %d still runs", pid)
+	}
+}
+
+func TestCloseLeavesNoProcesses(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(), "beta": stdioServer()})
+	c := h.connect("/mcp")
+	var pids []int
+	for _, s := range []string{"alpha", "beta"} {
+		pid, err := strconv.Atoi(resultText(callTool(t, c, s+"__pid", nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pids = append(pids, pid)
+	}
+	h.gw.Close()
+	for _, pid := range pids {
+		if processAlive(pid) {
+			t.Fatalf("process %d survived Close", pid)
+		}
+	}
+}
+
+func TestIdleServerStopsAndStartsAgainOnUse(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{"lazy": stdioServer(func(s *config.Server) { s.IdleTTLS = 1 })})
+	c := h.connect("/mcp")
+	pid, _ := strconv.Atoi(resultText(callTool(t, c, "lazy__pid", nil)))
+	eventually(t, 5*time.Second, "idle server stopped", func() bool { return !processAlive(pid) })
+	if !slices.Contains(toolNames(t, c), "lazy__echo") {
+		t.Fatal("a cold server's tools must stay listed")
+	}
+	if r := callTool(t, c, "lazy__echo", map[string]any{"text": "wake"}); resultText(r) != "wake" {
+		t.Fatalf("lazy start on use: %+v", r)
+	}
+}
+
+func TestServerThatExitsAtStartBacksOff(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{
+		"broken": stdioServer(func(s *config.Server) { s.Env = map[string]string{"SB_TEST_EXIT_AT_START": "7"} }),
+		"good":   stdioServer(),
+	})
+	c := h.connect("/mcp")
+	u := h.gw.Upstreams()[0]
+	st := u.Status()
+	if st.State != "dead" || st.LastError == "" {
+		t.Fatalf("broken server: %+v", st)
+	}
+	if !st.NextRestart.After(time.Now().Add(-time.Second)) {
+		t.Fatalf("no restart scheduled: %+v", st)
+	}
+	if r := callTool(t, c, "good__echo", map[string]any{"text": "fine"}); resultText(r) != "fine" {
+		t.Fatalf("good server affected: %+v", r)
+	}
+}
+
+func TestHostAndOriginAreChecked(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{})
+	body := `{"jsonrpc":"2.0","id":1,"method":"ping"}`
+	for _, tc := range []struct {
+		host, origin string
+		want         int
+	}{
+		{"evil.example:7410", "", http.StatusForbidden},
+		{"", "http://evil.example", http.StatusForbidden},
+		{"", "http://localhost:5173", 0},
+	} {
+		req, _ := http.NewRequest("POST", h.url("/mcp"), strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		if tc.host != "" {
+			req.Host = tc.host
+		}
+		if tc.origin != "" {
+			req.Header.Set("Origin", tc.origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if tc.want != 0 && resp.StatusCode != tc.want {
+			t.Errorf("host %q origin %q: status %d, want %d", tc.host, tc.origin, resp.StatusCode, tc.want)
+		}
+		if tc.want == 0 && resp.StatusCode == http.StatusForbidden {
+			t.Errorf("loopback origin refused")
+		}
+	}
+}
+
+func TestUnknownSessionGets404(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{})
+	req, _ := http.NewRequest("POST", h.url("/mcp"), strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Mcp-Session-Id", "no-such-session")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown session: status %d, want 404", resp.StatusCode)
+	}
+}

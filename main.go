@@ -1,0 +1,137 @@
+// Command switchboard is the desktop MCP gateway: it runs and supervises
+// MCP servers and serves them to AI clients through one endpoint.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"switchboard/backend/bridge"
+	"switchboard/backend/config"
+	"switchboard/backend/daemon"
+	"switchboard/backend/upstream"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	upstream.Version = version
+	if err := rootCmd().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "switchboard:", err)
+		os.Exit(1)
+	}
+}
+
+type globalFlags struct {
+	home, config, listen, logLevel string
+}
+
+func rootCmd() *cobra.Command {
+	var g globalFlags
+	root := &cobra.Command{
+		Use:           "switchboard",
+		Short:         "Switchboard runs your MCP servers and serves them to AI clients through one endpoint",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		// Without a subcommand: the desktop app where one is built in;
+		// this build has none, so it serves headless.
+		RunE: func(cmd *cobra.Command, args []string) error { return serve(g) },
+	}
+	root.PersistentFlags().StringVar(&g.home, "home", "", "home folder (default $SWITCHBOARD_HOME or ~/.switchboard)")
+	root.PersistentFlags().StringVar(&g.config, "config", "", "config file (default HOME/config.json)")
+	root.PersistentFlags().StringVar(&g.listen, "listen", "", "listen address (default from the config, 127.0.0.1:7410)")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+
+	root.AddCommand(&cobra.Command{
+		Use:   "serve",
+		Short: "Run the gateway headless (no window, no tray)",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return serve(g) },
+	})
+	root.AddCommand(&cobra.Command{
+		Use:   "stdio",
+		Short: "Bridge an MCP client on stdin/stdout to the running Switchboard (starts it in-process if none runs)",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return stdio(g) },
+	})
+	root.AddCommand(&cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run:   func(cmd *cobra.Command, args []string) { fmt.Println("switchboard", version) },
+	})
+	return root
+}
+
+// logger writes to stderr: stdout belongs to the MCP stream in `stdio`.
+func logger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+func (g globalFlags) options() daemon.Options {
+	home := g.home
+	if home == "" {
+		home = config.Home()
+	}
+	return daemon.Options{Home: home, ConfigPath: g.config, Listen: g.listen, Logger: logger(g.logLevel)}
+}
+
+func serve(g globalFlags) error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	d, err := daemon.Start(g.options())
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	d.Options().Logger.Info("shutting down")
+	d.Close()
+	return nil
+}
+
+func stdio(g globalFlags) error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	opts := g.options()
+	sock := daemon.SocketPath(opts.Home)
+	if !reachable(sock) {
+		d, err := daemon.Start(opts)
+		switch {
+		case errors.Is(err, daemon.ErrAlreadyRunning):
+			// Another instance won the race to start; use it.
+		case err != nil:
+			return err
+		default:
+			defer d.Close()
+			opts.Logger.Info("no running Switchboard found; serving in this process")
+		}
+	}
+	err := bridge.Run(ctx, os.Stdin, os.Stdout, bridge.UnixSocketClient(sock), "http://localhost/mcp", opts.Logger)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func reachable(sock string) bool {
+	c, err := net.DialTimeout("unix", sock, time.Second)
+	if err != nil {
+		return false
+	}
+	_ = c.Close()
+	return true
+}
