@@ -55,6 +55,10 @@ type endpoint struct {
 	fingerprint [4]string // tools, prompts, resources, templates last set
 
 	sessions sync.Map // session id -> server.ClientSession
+	// logLevels holds the level each session asked for with logging/setLevel.
+	// Upstreams are kept at debug and the filtering happens here, per
+	// session, because one upstream serves many sessions.
+	logLevels sync.Map // session id -> mcp.LoggingLevel
 }
 
 func newEndpoint(g *Gateway, single string) *endpoint {
@@ -66,6 +70,7 @@ func newEndpoint(g *Gateway, single string) *endpoint {
 		g.sessionCount.Add(1)
 	})
 	hooks.AddOnUnregisterSession(func(ctx context.Context, s server.ClientSession) {
+		e.logLevels.Delete(s.SessionID())
 		if _, ok := e.sessions.LoadAndDelete(s.SessionID()); ok {
 			g.sessionCount.Add(-1)
 		}
@@ -77,7 +82,9 @@ func newEndpoint(g *Gateway, single string) *endpoint {
 		e.forwardSubscription(ctx, req.Params.URI, false)
 	})
 	hooks.AddAfterSetLevel(func(ctx context.Context, id any, req *mcp.SetLevelRequest, _ *mcp.EmptyResult) {
-		e.forwardSetLevel(req.Params.Level)
+		if s := sessionOf(ctx); s != nil {
+			e.logLevels.Store(s.SessionID(), req.Params.Level)
+		}
 	})
 	name := "switchboard"
 	if single != "" {
@@ -357,13 +364,15 @@ func (e *endpoint) forwardSubscription(ctx context.Context, uri string, subscrib
 	}
 }
 
-// forwardSetLevel passes a client's logging level to the running servers.
-func (e *endpoint) forwardSetLevel(level mcp.LoggingLevel) {
-	e.forEachUsable(func(ctx context.Context, c *client.Client) error {
-		req := mcp.SetLevelRequest{}
-		req.Params.Level = level
-		return c.SetLevel(ctx, req)
-	})
+// wantsLog reports whether a session wants a log message of this level:
+// every message until the session sets a level, as the spec allows.
+func (e *endpoint) wantsLog(sessionID string, level any) bool {
+	v, ok := e.logLevels.Load(sessionID)
+	if !ok {
+		return true
+	}
+	l, _ := level.(string)
+	return mcp.LoggingLevel(l).ShouldSendTo(v.(mcp.LoggingLevel))
 }
 
 // forEachUsable runs fn on every running server of this endpoint that

@@ -344,13 +344,18 @@ func (g *Gateway) onNotification(u *upstream.Upstream, n mcp.JSONRPCNotification
 	default:
 		// Log messages and anything else: to the client whose request is in
 		// progress on this server, else to every session that sees it.
+		isLog := n.Method == string(mcp.MethodNotificationMessage)
 		if c := g.calls.latest(u.Name()); c != nil {
-			_ = c.ep.srv.SendNotificationToClient(c.ctx, n.Method, params)
+			if s := sessionOf(c.ctx); s != nil && (!isLog || c.ep.wantsLog(s.SessionID(), params["level"])) {
+				_ = c.ep.srv.SendNotificationToClient(c.ctx, n.Method, params)
+			}
 			return
 		}
 		for _, e := range g.endpointsWith(u.Name()) {
 			e.sessions.Range(func(id, _ any) bool {
-				_ = e.srv.SendNotificationToSpecificClient(id.(string), n.Method, params)
+				if !isLog || e.wantsLog(id.(string), params["level"]) {
+					_ = e.srv.SendNotificationToSpecificClient(id.(string), n.Method, params)
+				}
 				return true
 			})
 		}

@@ -44,11 +44,6 @@ func New(name string) *server.MCPServer {
 	st := &state{calls: map[string]int{}, subs: map[string]map[string]bool{}}
 
 	hooks := &server.Hooks{}
-	hooks.AddBeforeCallTool(func(_ context.Context, _ any, req *mcp.CallToolRequest) {
-		st.mu.Lock()
-		st.calls[req.Params.Name]++
-		st.mu.Unlock()
-	})
 	// mcp-go acknowledges subscriptions but does not remember them for HTTP
 	// sessions, so touch_resource needs its own record of who asked for what.
 	hooks.AddAfterSubscribe(func(ctx context.Context, _ any, req *mcp.SubscribeRequest, _ *mcp.EmptyResult) {
@@ -83,6 +78,7 @@ func New(name string) *server.MCPServer {
 		server.WithPromptCompletionProvider(completer{}),
 		server.WithResourceCompletionProvider(completer{}),
 		server.WithHooks(hooks),
+		server.WithToolHandlerMiddleware(st.countCalls),
 		server.WithRecovery(),
 		server.WithInstructions("Switchboard's test server: tools for exercising an MCP gateway."),
 	)
@@ -92,6 +88,21 @@ func New(name string) *server.MCPServer {
 	st.addPrompts()
 	addConformance(st.srv)
 	return st.srv
+}
+
+// countCalls counts finished calls of tools that exist: a call of a missing
+// tool never gets here, and a call that first asks the client for input
+// (sampling, elicitation, roots) is counted once, when it completes.
+func (st *state) countCalls(next server.ToolHandlerFunc) server.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		res, err := next(ctx, req)
+		if res == nil || !res.NeedsInput() {
+			st.mu.Lock()
+			st.calls[req.Params.Name]++
+			st.mu.Unlock()
+		}
+		return res, err
+	}
 }
 
 func sessionID(ctx context.Context) string {
@@ -367,7 +378,7 @@ func (st *state) addPrompts() {
 type completer struct{}
 
 var completions = map[string][]string{
-	"greet/name":                     {"alice", "bob", "carol", "dave"},
+	"greet/name":                      {"alice", "bob", "carol", "dave"},
 	"test_prompt_with_arguments/arg1": {"paris", "park", "party", "test-value"},
 	"test_prompt_with_arguments/arg2": {"world", "wonder", "test-value"},
 	"test://template/{id}/data/id":    {"1", "2", "123"},
@@ -415,7 +426,7 @@ func progressToken(req mcp.CallToolRequest) mcp.ProgressToken {
 
 func samplingParams(prompt string) mcp.CreateMessageParams {
 	return mcp.CreateMessageParams{
-		Messages: []mcp.SamplingMessage{{Role: mcp.RoleUser, Content: mcp.NewTextContent(prompt)}},
+		Messages:  []mcp.SamplingMessage{{Role: mcp.RoleUser, Content: mcp.NewTextContent(prompt)}},
 		MaxTokens: 100,
 	}
 }

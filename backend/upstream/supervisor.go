@@ -269,7 +269,7 @@ func (u *Upstream) Do(ctx context.Context, fn func(ctx context.Context, c *clien
 	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("%w: server %q did not answer within %s", ErrTimeout, u.name, u.cfg.CallTimeout())
 	}
-	if err != nil && ctx.Err() == nil && u.connLost() {
+	if err != nil && ctx.Err() == nil && (errors.Is(err, transport.ErrTransportClosed) || u.connLost()) {
 		return fmt.Errorf("%w: server %q went away during the request: %v", ErrUnavailable, u.name, err)
 	}
 	return err
@@ -497,6 +497,14 @@ func (u *Upstream) dial() (*conn, *Catalog, error) {
 	cat, err := fetchCatalog(ctx, c.client, res)
 	if err != nil {
 		return fail(u.explain("list", ctx, err))
+	}
+	if res.Capabilities.Logging != nil {
+		// Receive every log message; the gateway filters per client session.
+		lvl := mcp.SetLevelRequest{}
+		lvl.Params.Level = mcp.LoggingLevelDebug
+		if err := c.client.SetLevel(ctx, lvl); err != nil {
+			u.log.Debug("logging/setLevel refused", "err", err)
+		}
 	}
 	return c, cat, nil
 }

@@ -1,0 +1,133 @@
+// Command switchboard-testserver serves Switchboard's test MCP server
+// (backend/testserver) over stdio, streamable HTTP or SSE. Tests use it as a
+// real upstream.
+//
+// In http and sse mode it prints exactly one line to stderr once it listens:
+//
+//	listening on http://127.0.0.1:PORT/mcp     (http)
+//	listening on http://127.0.0.1:PORT/sse     (sse)
+//
+// Start-up knobs, read from the environment:
+//
+//	SB_TEST_EXIT_AT_START=<code>  exit with that code before doing anything
+//	SB_TEST_START_DELAY_MS=<ms>   wait that long before serving
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+
+	"switchboard/backend/testserver"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "switchboard-testserver:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	transport := flag.String("transport", "stdio", "stdio, http (streamable HTTP at /mcp) or sse")
+	listen := flag.String("listen", "127.0.0.1:0", "address for http and sse; the host must be 127.0.0.1")
+	name := flag.String("name", "switchboard-testserver", "server name reported in serverInfo")
+	flag.Parse()
+
+	if v := os.Getenv("SB_TEST_EXIT_AT_START"); v != "" {
+		code, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("SB_TEST_EXIT_AT_START=%q is not an integer exit code", v)
+		}
+		os.Exit(code)
+	}
+	if v := os.Getenv("SB_TEST_START_DELAY_MS"); v != "" {
+		ms, err := strconv.Atoi(v)
+		if err != nil || ms < 0 {
+			return fmt.Errorf("SB_TEST_START_DELAY_MS=%q is not a number of milliseconds", v)
+		}
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+	}
+
+	mcpServer := testserver.New(*name)
+
+	switch *transport {
+	case "stdio":
+		return server.ServeStdio(mcpServer)
+	case "http", "sse":
+		return serveHTTP(mcpServer, *transport, *listen)
+	default:
+		return fmt.Errorf("--transport %q: want stdio, http or sse", *transport)
+	}
+}
+
+// quietLogger keeps mcp-go's routine info lines off stderr, where tests read
+// the "listening on" line; warnings and errors still show.
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+func serveHTTP(mcpServer *server.MCPServer, transport, listen string) error {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return fmt.Errorf("--listen %q: %w", listen, err)
+	}
+	// Test programs listen on the loopback interface only.
+	if host != "127.0.0.1" {
+		return fmt.Errorf("--listen %q: the host must be 127.0.0.1", listen)
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", listen, err)
+	}
+	base := "http://" + ln.Addr().String()
+
+	var handler http.Handler
+	var url string
+	switch transport {
+	case "http":
+		// The event store keeps a call's last notifications from being lost
+		// when they race its response, and lets clients resume a stream.
+		h := server.NewStreamableHTTPServer(mcpServer,
+			server.WithEndpointPath("/mcp"),
+			server.WithEventStore(server.NewInMemoryEventStore()),
+			server.WithStreamableHTTPLogger(quietLogger()),
+		)
+		mux := http.NewServeMux()
+		mux.Handle("/mcp", h)
+		handler, url = mux, base+"/mcp"
+	case "sse":
+		h := server.NewSSEServer(mcpServer, server.WithBaseURL(base))
+		handler, url = h, base+"/sse"
+	}
+
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	fmt.Fprintln(os.Stderr, "listening on "+url)
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	select {
+	case err := <-done:
+		return err
+	case <-sig:
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		return nil
+	}
+}
