@@ -272,7 +272,14 @@ func (b *bridge) post(body []byte, ex *exchange, wrote chan struct{}) {
 	})
 
 	reason := ""
-	defer func() { b.failPending(ex, reason) }()
+	defer func() {
+		if len(ex.pending) > 0 {
+			b.failPending(ex, reason)
+		} else if reason != "" && b.ctx.Err() == nil {
+			// Notifications and responses have nobody to tell but the log.
+			b.log.Warn("Switchboard did not take a message", "method", ex.method, "endpoint", b.endpoint, "problem", reason)
+		}
+	}()
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.endpoint, bytes.NewReader(body))
 	if err != nil {
@@ -281,7 +288,11 @@ func (b *bridge) post(body []byte, ex *exchange, wrote chan struct{}) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
-	session := b.setSessionHeaders(req.Header)
+	session := ""
+	if !ex.initialize {
+		// initialize opens a new session: it carries none.
+		session = b.setSessionHeaders(req.Header)
+	}
 
 	resp, err := b.client.Do(req)
 	signal()
@@ -328,15 +339,8 @@ func (b *bridge) post(body []byte, ex *exchange, wrote chan struct{}) {
 		reason = httpFailure(status, snippet)
 	}
 
-	if len(ex.pending) == 0 && reason == "" {
-		reason = ""
-	}
 	if ex.initialize && ex.initResult != nil {
 		b.startSession(resp.Header.Get(headerSession), protocolVersion(ex.initResult))
-	}
-	if reason != "" && len(ex.pending) == 0 {
-		// Notifications and responses have nobody to tell but the log.
-		b.log.Warn("Switchboard did not take a message", "method", ex.method, "endpoint", b.endpoint, "problem", reason)
 	}
 }
 
@@ -354,18 +358,19 @@ func (b *bridge) relayPostStream(ex *exchange, body io.Reader) string {
 		}
 		delay = min(delay*2, maxBackoff)
 		b.log.Info("resuming an interrupted response stream", "method", ex.method, "attempt", attempt+1)
+		from := st.lastID
 		status, serr := b.getStream(b.ctx, st, ex)
 		if b.ctx.Err() != nil {
 			return ""
 		}
+		if serr != nil {
+			err = serr
+		}
 		if status == http.StatusNotFound || status == http.StatusBadRequest || status == http.StatusMethodNotAllowed {
 			break // the server cannot resume this stream
 		}
-		if status == http.StatusOK {
-			attempt = -1 // made progress: start counting afresh
-			err = serr
-		} else if serr != nil {
-			err = serr
+		if st.lastID != from {
+			attempt, delay = -1, minBackoff // it made progress: count afresh
 		}
 	}
 	if len(ex.pending) == 0 {

@@ -90,8 +90,10 @@ func (w *Watcher) Run(ctx context.Context) error {
 	if debounce <= 0 {
 		debounce = DefaultDebounce
 	}
+	// Look once right away: an edit made between the caller's load and the
+	// start of the watch would otherwise go unnoticed. An unchanged file is
+	// not reported.
 	timer := time.NewTimer(debounce)
-	timer.Stop()
 	defer timer.Stop()
 
 	for {

@@ -53,7 +53,7 @@ func SocketPath(home string) string { return filepath.Join(home, "switchboard.so
 // Start brings the core up. It fails, and leaves nothing running, when the
 // home folder is owned by another process, the config is invalid, or the
 // listen address is taken.
-func Start(opts Options) (d *Daemon, err error) {
+func Start(opts Options) (_ *Daemon, err error) {
 	if opts.Home == "" {
 		opts.Home = config.Home()
 	}
@@ -63,7 +63,7 @@ func Start(opts Options) (d *Daemon, err error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	d = &Daemon{opts: opts, log: opts.Logger, watched: make(chan struct{})}
+	d := &Daemon{opts: opts, log: opts.Logger, watched: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			d.Close()

@@ -20,8 +20,8 @@ func ptr[T any](v T) *T { return &v }
 
 func TestToolsFromEveryServerArePrefixedAndCallable(t *testing.T) {
 	h := newHarness(t, map[string]*config.Server{
-		"alpha": stdioServer(),
-		"beta":  stdioServer(func(s *config.Server) { s.Prefix = ptr("b") }),
+		"alpha": stdioServer(t),
+		"beta":  stdioServer(t, func(s *config.Server) { s.Prefix = ptr("b") }),
 	})
 	c := h.connect("/mcp")
 	names := toolNames(t, c)
@@ -44,7 +44,7 @@ func TestToolsFromEveryServerArePrefixedAndCallable(t *testing.T) {
 }
 
 func TestPerServerEndpointUsesUnprefixedNames(t *testing.T) {
-	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(), "beta": stdioServer()})
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(t), "beta": stdioServer(t)})
 	c := h.connect("/mcp/servers/alpha")
 	names := toolNames(t, c)
 	if !slices.Contains(names, "echo") || slices.ContainsFunc(names, func(n string) bool { return strings.Contains(n, "__") }) {
@@ -65,8 +65,8 @@ func TestPerServerEndpointUsesUnprefixedNames(t *testing.T) {
 
 func TestEmptyPrefixCollisionIsReportedNotHidden(t *testing.T) {
 	h := newHarness(t, map[string]*config.Server{
-		"alpha": stdioServer(func(s *config.Server) { s.Prefix = ptr("") }),
-		"beta":  stdioServer(func(s *config.Server) { s.Prefix = ptr("") }),
+		"alpha": stdioServer(t, func(s *config.Server) { s.Prefix = ptr("") }),
+		"beta":  stdioServer(t, func(s *config.Server) { s.Prefix = ptr("") }),
 	})
 	c := h.connect("/mcp")
 	names := toolNames(t, c)
@@ -85,7 +85,7 @@ func TestEmptyPrefixCollisionIsReportedNotHidden(t *testing.T) {
 }
 
 func TestProgressAndLogsReachTheCallingSession(t *testing.T) {
-	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer()})
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(t)})
 	c := h.connect("/mcp")
 	var mu sync.Mutex
 	var progress []float64
@@ -153,7 +153,7 @@ func (fakeUser) Elicit(ctx context.Context, req mcp.ElicitationRequest) (*mcp.El
 }
 
 func TestSamplingAndElicitationGoToTheCallingClient(t *testing.T) {
-	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer()})
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(t)})
 	model := &fakeModel{}
 	c := h.connect("/mcp", client.WithSamplingHandler(model), client.WithElicitationHandler(fakeUser{}))
 	other := h.connect("/mcp") // a second session that must not be asked
@@ -169,7 +169,7 @@ func TestSamplingAndElicitationGoToTheCallingClient(t *testing.T) {
 }
 
 func TestCrashMidCallGivesAnErrorAndTheServerComesBack(t *testing.T) {
-	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(), "beta": stdioServer()})
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(t), "beta": stdioServer(t)})
 	c := h.connect("/mcp")
 	pid := resultText(callTool(t, c, "alpha__pid", nil))
 	start := time.Now()
@@ -205,8 +205,8 @@ func TestCrashMidCallGivesAnErrorAndTheServerComesBack(t *testing.T) {
 
 func TestHungServerTimesOutAndOthersStayFast(t *testing.T) {
 	h := newHarness(t, map[string]*config.Server{
-		"slow": stdioServer(func(s *config.Server) { s.CallTimeoutS = 1 }),
-		"fast": stdioServer(),
+		"slow": stdioServer(t, func(s *config.Server) { s.CallTimeoutS = 1 }),
+		"fast": stdioServer(t),
 	})
 	c := h.connect("/mcp")
 	done := make(chan *mcp.CallToolResult)
@@ -230,7 +230,7 @@ func TestHungServerTimesOutAndOthersStayFast(t *testing.T) {
 }
 
 func TestCallsToOneServerRunConcurrently(t *testing.T) {
-	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer()})
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(t)})
 	c := h.connect("/mcp")
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -248,7 +248,7 @@ func TestCallsToOneServerRunConcurrently(t *testing.T) {
 }
 
 func TestGarbageOnStdoutDoesNotBreakTheServer(t *testing.T) {
-	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer()})
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(t)})
 	c := h.connect("/mcp")
 	callTool(t, c, "alpha__garbage", nil)
 	if r := callTool(t, c, "alpha__echo", map[string]any{"text": "after garbage"}); resultText(r) != "after garbage" {
@@ -257,7 +257,7 @@ func TestGarbageOnStdoutDoesNotBreakTheServer(t *testing.T) {
 }
 
 func TestListChangedUpstreamReachesClients(t *testing.T) {
-	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer()})
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(t)})
 	c := h.connect("/mcp")
 	changed := make(chan struct{}, 10)
 	c.OnNotification(func(n mcp.JSONRPCNotification) {
@@ -278,15 +278,15 @@ func TestListChangedUpstreamReachesClients(t *testing.T) {
 }
 
 func TestApplyTouchesOnlyChangedServers(t *testing.T) {
-	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(), "beta": stdioServer()})
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(t), "beta": stdioServer(t)})
 	c := h.connect("/mcp")
 	alphaPID := resultText(callTool(t, c, "alpha__pid", nil))
 	betaPID := resultText(callTool(t, c, "beta__pid", nil))
 
 	h.gw.Apply(&config.Config{Servers: map[string]*config.Server{
-		"alpha": stdioServer(),
-		"beta":  stdioServer(func(s *config.Server) { s.Env = map[string]string{"GREETING": "hi"} }),
-		"gamma": stdioServer(),
+		"alpha": stdioServer(t),
+		"beta":  stdioServer(t, func(s *config.Server) { s.Env = map[string]string{"GREETING": "hi"} }),
+		"gamma": stdioServer(t),
 	}})
 	eventually(t, time.Second, "gamma's tools listed", func() bool { return slices.Contains(toolNames(t, c), "gamma__echo") })
 	if got := resultText(callTool(t, c, "alpha__pid", nil)); got != alphaPID {
@@ -299,7 +299,7 @@ func TestApplyTouchesOnlyChangedServers(t *testing.T) {
 		t.Fatalf("old beta process %d still runs after its config changed", pid)
 	}
 
-	disabled := stdioServer(func(s *config.Server) { s.Enabled = ptr(false) })
+	disabled := stdioServer(t, func(s *config.Server) { s.Enabled = ptr(false) })
 	h.gw.Apply(&config.Config{Servers: map[string]*config.Server{"alpha": disabled}})
 	eventually(t, time.Second, "only nothing listed", func() bool { return len(toolNames(t, c)) == 0 })
 	if pid, _ := strconv.Atoi(alphaPID); processAlive(pid) {
@@ -308,7 +308,7 @@ func TestApplyTouchesOnlyChangedServers(t *testing.T) {
 }
 
 func TestCloseLeavesNoProcesses(t *testing.T) {
-	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(), "beta": stdioServer()})
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(t), "beta": stdioServer(t)})
 	c := h.connect("/mcp")
 	var pids []int
 	for _, s := range []string{"alpha", "beta"} {
@@ -327,7 +327,7 @@ func TestCloseLeavesNoProcesses(t *testing.T) {
 }
 
 func TestIdleServerStopsAndStartsAgainOnUse(t *testing.T) {
-	h := newHarness(t, map[string]*config.Server{"lazy": stdioServer(func(s *config.Server) { s.IdleTTLS = 1 })})
+	h := newHarness(t, map[string]*config.Server{"lazy": stdioServer(t, func(s *config.Server) { s.IdleTTLS = 1 })})
 	c := h.connect("/mcp")
 	pid, _ := strconv.Atoi(resultText(callTool(t, c, "lazy__pid", nil)))
 	eventually(t, 5*time.Second, "idle server stopped", func() bool { return !processAlive(pid) })
@@ -341,8 +341,8 @@ func TestIdleServerStopsAndStartsAgainOnUse(t *testing.T) {
 
 func TestServerThatExitsAtStartBacksOff(t *testing.T) {
 	h := newHarness(t, map[string]*config.Server{
-		"broken": stdioServer(func(s *config.Server) { s.Env = map[string]string{"SB_TEST_EXIT_AT_START": "7"} }),
-		"good":   stdioServer(),
+		"broken": stdioServer(t, func(s *config.Server) { s.Env = map[string]string{"SB_TEST_EXIT_AT_START": "7"} }),
+		"good":   stdioServer(t),
 	})
 	c := h.connect("/mcp")
 	u := h.gw.Upstreams()[0]

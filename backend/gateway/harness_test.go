@@ -6,9 +6,6 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -19,34 +16,12 @@ import (
 
 	"switchboard/backend/config"
 	"switchboard/backend/gateway"
+	"switchboard/backend/testdeps"
 )
 
-// testServerBin is our Go MCP test server, built once for the package.
-var testServerBin string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "sb-gateway-test")
-	if err != nil {
-		panic(err)
-	}
-	testServerBin = filepath.Join(dir, "switchboard-testserver")
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
-	build := exec.Command("go", "build", "-o", testServerBin, "./cmd/switchboard-testserver")
-	build.Dir = root
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build test server: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
-}
-
 // stdioServer is the config of a test server over stdio.
-func stdioServer(extra ...func(*config.Server)) *config.Server {
-	s := &config.Server{Command: testServerBin, Args: []string{"--transport", "stdio"}}
+func stdioServer(t testing.TB, extra ...func(*config.Server)) *config.Server {
+	s := &config.Server{Command: testdeps.TestServerBinary(t), Args: []string{"--transport", "stdio"}}
 	for _, f := range extra {
 		f(s)
 	}

@@ -83,6 +83,7 @@ func addConformanceTools(s *server.MCPServer) {
 					return nil, fmt.Errorf("test_tool_with_logging: %w", err)
 				}
 			}
+			settle(ctx)
 			return mcp.NewToolResultText("Tool with logging executed successfully"), nil
 		})
 
@@ -105,6 +106,7 @@ func addConformanceTools(s *server.MCPServer) {
 					return nil, fmt.Errorf("test_tool_with_progress: %w", err)
 				}
 			}
+			settle(ctx)
 			return mcp.NewToolResultText("Tool with progress executed successfully"), nil
 		})
 

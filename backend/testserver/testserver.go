@@ -179,6 +179,7 @@ func (st *state) addTools() {
 				}
 			}
 		}
+		settle(ctx)
 		return mcp.NewToolResultText("done"), nil
 	})
 
@@ -193,6 +194,7 @@ func (st *state) addTools() {
 		if err := s.SendLogMessageToClient(ctx, mcp.NewLoggingMessageNotification(level, loggerName, msg)); err != nil {
 			return nil, fmt.Errorf("log: %w", err)
 		}
+		settle(ctx)
 		return mcp.NewToolResultText("logged at " + string(level)), nil
 	})
 
@@ -401,6 +403,14 @@ func complete(key, prefix string) *mcp.Completion {
 	}
 	return &mcp.Completion{Values: values, Total: len(values)}
 }
+
+// settle gives notifications a moment to reach the client before the result
+// does. mcp-go's streamable HTTP server hands a session's notifications to
+// whichever of its streams reads first, the call's own POST stream or the
+// client's standalone GET stream; one that goes out on the GET stream can
+// arrive after the result, when the client no longer expects progress for
+// that call.
+func settle(ctx context.Context) { _ = pause(ctx, 50*time.Millisecond) }
 
 // pause waits for d or until ctx ends.
 func pause(ctx context.Context, d time.Duration) error {
