@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -46,6 +47,10 @@ const (
 	shutdownGrace = 2 * time.Second
 	// deleteTimeout bounds the best-effort DELETE of the session at exit.
 	deleteTimeout = 2 * time.Second
+
+	// openWait bounds how long the answer to initialize waits for the
+	// session's GET stream to open.
+	openWait = 5 * time.Second
 
 	// Reconnection delays for the GET stream and for resuming a POST stream.
 	minBackoff = 100 * time.Millisecond
@@ -166,6 +171,9 @@ type exchange struct {
 	// result once it arrived.
 	initialize bool
 	initResult json.RawMessage
+	// initAnswer is the successful initialize response, held back until the
+	// session's GET stream is open (see startSession).
+	initAnswer []byte
 	// silent withholds the responses to the pending requests from the
 	// client: used when the bridge replays initialize on its own.
 	silent bool
@@ -267,7 +275,9 @@ func (b *bridge) post(body []byte, ex *exchange, wrote chan struct{}) {
 		}
 	}
 	defer signal()
+	var reused atomic.Bool
 	ctx := httptrace.WithClientTrace(b.ctx, &httptrace.ClientTrace{
+		GotConn:      func(info httptrace.GotConnInfo) { reused.Store(info.Reused) },
 		WroteRequest: func(httptrace.WroteRequestInfo) { signal() },
 	})
 
@@ -281,20 +291,31 @@ func (b *bridge) post(body []byte, ex *exchange, wrote chan struct{}) {
 		}
 	}()
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.endpoint, bytes.NewReader(body))
-	if err != nil {
-		reason = fmt.Sprintf("Switchboard endpoint %q is not usable: %v", b.endpoint, err)
-		return
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
 	session := ""
-	if !ex.initialize {
-		// initialize opens a new session: it carries none.
-		session = b.setSessionHeaders(req.Header)
+	send := func() (*http.Response, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.endpoint, bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		if !ex.initialize {
+			// initialize opens a new session: it carries none.
+			session = b.setSessionHeaders(req.Header)
+		}
+		return b.client.Do(req)
 	}
-
-	resp, err := b.client.Do(req)
+	resp, err := send()
+	if err != nil && reused.Load() && b.ctx.Err() == nil {
+		// The kept-alive connection had been closed by the other end
+		// (Switchboard restarted, or timed it out), so the message never
+		// reached a server: send it again on a fresh connection. net/http
+		// does this by itself only for idempotent methods. The other idle
+		// connections are as stale, so they go first.
+		b.log.Debug("resending a message on a fresh connection", "method", ex.method, "err", unwrapURLError(err))
+		b.client.CloseIdleConnections()
+		resp, err = send()
+	}
 	signal()
 	if err != nil {
 		reason = b.unreachable(err)
@@ -341,6 +362,9 @@ func (b *bridge) post(body []byte, ex *exchange, wrote chan struct{}) {
 
 	if ex.initialize && ex.initResult != nil {
 		b.startSession(resp.Header.Get(headerSession), protocolVersion(ex.initResult))
+		if ex.initAnswer != nil {
+			b.writeLine(ex.initAnswer)
+		}
 	}
 }
 
@@ -359,7 +383,7 @@ func (b *bridge) relayPostStream(ex *exchange, body io.Reader) string {
 		delay = min(delay*2, maxBackoff)
 		b.log.Info("resuming an interrupted response stream", "method", ex.method, "attempt", attempt+1)
 		from := st.lastID
-		status, serr := b.getStream(b.ctx, st, ex)
+		status, serr := b.getStream(b.ctx, st, ex, nil)
 		if b.ctx.Err() != nil {
 			return ""
 		}
@@ -383,9 +407,10 @@ func (b *bridge) relayPostStream(ex *exchange, body io.Reader) string {
 }
 
 // getStream opens a GET event stream (resuming st.lastID when set) and
-// relays it until it ends. It returns the HTTP status (0 when the request
-// failed) and the error that ended the stream.
-func (b *bridge) getStream(ctx context.Context, st *sseState, ex *exchange) (int, error) {
+// relays it until it ends. answered, when not nil, is called once the
+// server has answered or the request failed. It returns the HTTP status (0
+// when the request failed) and the error that ended the stream.
+func (b *bridge) getStream(ctx context.Context, st *sseState, ex *exchange, answered func()) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.endpoint, nil)
 	if err != nil {
 		return 0, err
@@ -396,6 +421,9 @@ func (b *bridge) getStream(ctx context.Context, st *sseState, ex *exchange) (int
 		req.Header.Set(headerLastEventID, st.lastID)
 	}
 	resp, err := b.client.Do(req)
+	if answered != nil {
+		answered()
+	}
 	if err != nil {
 		return 0, unwrapURLError(err)
 	}
@@ -421,11 +449,12 @@ func (b *bridge) readStream(body io.Reader, st *sseState, ex *exchange) error {
 // sends on its own (list_changed notifications, requests outside any tool
 // call), reconnecting with a growing delay and resuming from the last event
 // it saw, for as long as the session lives.
-func (b *bridge) listen(ctx context.Context, session string) {
+func (b *bridge) listen(ctx context.Context, session string, opened func()) {
 	st := &sseState{}
 	delay := minBackoff
 	for {
-		status, err := b.getStream(ctx, st, nil)
+		status, err := b.getStream(ctx, st, nil, opened)
+		opened = nil
 		if ctx.Err() != nil {
 			return
 		}
@@ -489,6 +518,10 @@ func (b *bridge) relay(data []byte, ex *exchange) {
 				answers = true
 				if ex.initialize && len(m.Result) > 0 {
 					ex.initResult = m.Result
+					if !ex.silent {
+						ex.initAnswer = bytes.Clone(data)
+						return
+					}
 				}
 			}
 		}
@@ -533,11 +566,15 @@ func (b *bridge) setSessionHeaders(h http.Header) string {
 	return b.session
 }
 
-// startSession records a newly initialized session and opens its GET stream.
+// startSession records a newly initialized session and opens its GET
+// stream. It returns once the server has answered the GET (or openWait has
+// passed): until then the client is not told that initialize succeeded, so
+// nothing it causes can be sent to a stream that is not yet listening (a
+// server may drop messages meant for a stream that is not attached yet).
 func (b *bridge) startSession(session, protocol string) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.ctx.Err() != nil {
+		b.mu.Unlock()
 		return
 	}
 	if b.stopListener != nil {
@@ -546,12 +583,23 @@ func (b *bridge) startSession(session, protocol string) {
 	b.session, b.protocol, b.expired = session, protocol, false
 	ctx, cancel := context.WithCancel(b.ctx)
 	b.stopListener = cancel
+	opened := make(chan struct{})
 	b.bg.Add(1)
 	go func() {
 		defer b.bg.Done()
-		b.listen(ctx, session)
+		b.listen(ctx, session, sync.OnceFunc(func() { close(opened) }))
 	}()
+	b.mu.Unlock()
 	b.log.Debug("session started", "protocol", protocol)
+
+	t := time.NewTimer(openWait)
+	defer t.Stop()
+	select {
+	case <-opened:
+	case <-t.C:
+		b.log.Warn("Switchboard has not answered the request for its message stream; going on without waiting")
+	case <-ctx.Done():
+	}
 }
 
 // expire forgets a session Switchboard answered 404 for, unless a newer one

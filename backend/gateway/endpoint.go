@@ -35,7 +35,7 @@ type templateRoute struct {
 type routes struct {
 	tools      map[string]target
 	prompts    map[string]target
-	resources  map[string]string // uri -> server
+	resources  map[string]string        // uri -> server
 	templates  map[string]templateRoute // uri template -> server
 	servers    []string
 	collisions []Collision

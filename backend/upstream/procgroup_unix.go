@@ -5,6 +5,7 @@ package upstream
 import (
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"syscall"
 	"time"
@@ -35,7 +36,7 @@ const killWait = 2 * time.Second
 // error. If pid is not a group leader (ConfigureProcessGroup was not used)
 // only that process is signalled; Switchboard's own group never is.
 func KillProcessGroup(pid int, grace time.Duration) error {
-	if pid <= 1 {
+	if pid <= 1 || pid == os.Getpid() {
 		return fmt.Errorf("refusing to kill process group %d: not a child's pid", pid)
 	}
 	target := -pid

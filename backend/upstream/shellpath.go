@@ -60,6 +60,13 @@ func ResolveCommand(command string) (string, error) {
 	return resolveIn(command, "", filepath.SplitList(LoginShellPath()))
 }
 
+// ResolveCommandIn is ResolveCommand for a child that runs in dir: a
+// relative command such as "./server.sh" is checked there, where exec.Cmd
+// will look for it.
+func ResolveCommandIn(command, dir string) (string, error) {
+	return resolveIn(command, dir, filepath.SplitList(LoginShellPath()))
+}
+
 // resolveIn resolves command against the given PATH entries. A relative
 // command with a separator is checked relative to dir (the child's working
 // directory, as exec.Cmd evaluates it) but returned unchanged.

@@ -519,7 +519,7 @@ func (u *Upstream) explain(step string, ctx context.Context, err error) error {
 
 // spawn starts a stdio server in its own process group.
 func (u *Upstream) spawn(cfg *config.Server, c *conn) (transport.Interface, error) {
-	path, err := ResolveCommand(cfg.Command)
+	path, err := ResolveCommandIn(cfg.Command, cfg.Cwd)
 	if err != nil {
 		return nil, err
 	}
@@ -527,6 +527,9 @@ func (u *Upstream) spawn(cfg *config.Server, c *conn) (transport.Interface, erro
 	cmd.Env = ChildEnv(cfg.Env)
 	cmd.Dir = cfg.Cwd
 	cmd.Stderr = u.stderr
+	// A grandchild that outlives the server would keep stderr open and
+	// Wait from returning; the exit must still be noticed.
+	cmd.WaitDelay = time.Second
 	ConfigureProcessGroup(cmd)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
