@@ -58,7 +58,15 @@ type Gateway struct {
 
 	dirty chan struct{}
 	done  chan struct{}
+	// settled is closed once the servers of the first config have finished
+	// their first start attempt, so a client that connects at start-up sees
+	// every tool instead of an empty list.
+	settled    chan struct{}
+	settleOnce sync.Once
 }
+
+// startupWait bounds how long a client waits for servers at start-up.
+const startupWait = 15 * time.Second
 
 // New creates a gateway with no servers; Apply gives it its config.
 func New(opts Options) *Gateway {
@@ -78,6 +86,7 @@ func New(opts Options) *Gateway {
 		singles:        map[string]*endpoint{},
 		dirty:          make(chan struct{}, 1),
 		done:           make(chan struct{}),
+		settled:        make(chan struct{}),
 	}
 	g.agg = newEndpoint(g, "")
 	go g.syncLoop()
@@ -125,6 +134,23 @@ func (g *Gateway) Apply(cfg *config.Config) {
 		// Every enabled server starts once so its tools are known; one with
 		// an idle_ttl_s stops again when idle and restarts on its next call.
 		u.Start()
+	}
+	g.settleOnce.Do(func() {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), startupWait)
+			defer cancel()
+			g.WaitReady(ctx)
+			close(g.settled)
+		}()
+	})
+}
+
+// waitSettled holds a request until the first start-up has settled.
+func (g *Gateway) waitSettled(r *http.Request) {
+	select {
+	case <-g.settled:
+	case <-r.Context().Done():
+	case <-time.After(startupWait):
 	}
 }
 
@@ -366,8 +392,12 @@ func (g *Gateway) onNotification(u *upstream.Upstream, n mcp.JSONRPCNotification
 // on every request.
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", g.agg)
+	mux.HandleFunc("/mcp", func(w http.ResponseWriter, r *http.Request) {
+		g.waitSettled(r)
+		g.agg.ServeHTTP(w, r)
+	})
 	mux.HandleFunc("/mcp/servers/{name}", func(w http.ResponseWriter, r *http.Request) {
+		g.waitSettled(r)
 		name := r.PathValue("name")
 		e := g.single(name)
 		if e == nil {

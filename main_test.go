@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"switchboard/backend/testdeps"
+)
+
+// buildSwitchboard builds this binary for the end-to-end tests.
+func buildSwitchboard(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "switchboard")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// writeHome writes a config with one test server into a new home folder.
+func writeHome(t *testing.T) string {
+	t.Helper()
+	home := t.TempDir()
+	cfg := map[string]any{
+		"listen":     freeAddr(t),
+		"mcpServers": map[string]any{"alpha": map[string]any{"command": testdeps.TestServerBinary(t)}},
+	}
+	b, _ := json.Marshal(cfg)
+	if err := os.WriteFile(filepath.Join(home, "config.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return home
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// rpc speaks newline-delimited JSON-RPC to a `switchboard stdio` process.
+type rpc struct {
+	t   *testing.T
+	in  io.WriteCloser
+	out *bufio.Scanner
+}
+
+func (r *rpc) call(id int, method string, params any) map[string]any {
+	r.t.Helper()
+	msg, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+	if _, err := r.in.Write(append(msg, '\n')); err != nil {
+		r.t.Fatal(err)
+	}
+	for r.out.Scan() {
+		var resp map[string]any
+		if err := json.Unmarshal(r.out.Bytes(), &resp); err != nil {
+			r.t.Fatalf("stdout is not JSON-RPC: %q", r.out.Text())
+		}
+		if fmt.Sprint(resp["id"]) == fmt.Sprint(id) {
+			return resp
+		}
+	}
+	r.t.Fatalf("no answer to %s: %v", method, r.out.Err())
+	return nil
+}
+
+func startStdio(t *testing.T, bin, home string) *rpc {
+	t.Helper()
+	cmd := exec.Command(bin, "stdio", "--home", home)
+	if testing.Verbose() {
+		cmd.Stderr = os.Stderr
+	}
+	in, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = in.Close()
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Error("switchboard stdio did not exit after stdin closed")
+		}
+	})
+	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	return &rpc{t: t, in: in, out: sc}
+}
+
+func exercise(t *testing.T, r *rpc) {
+	t.Helper()
+	init := r.call(1, "initialize", map[string]any{
+		"protocolVersion": "2025-06-18", "capabilities": map[string]any{},
+		"clientInfo": map[string]any{"name": "claude-desktop-test", "version": "1"},
+	})
+	if init["result"] == nil {
+		t.Fatalf("initialize: %v", init)
+	}
+	msg, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "method": "notifications/initialized"})
+	_, _ = r.in.Write(append(msg, '\n'))
+	list := r.call(2, "tools/list", map[string]any{})
+	if !strings.Contains(fmt.Sprint(list), "alpha__echo") {
+		t.Fatalf("tools/list through the bridge: %v", list)
+	}
+	res := r.call(3, "tools/call", map[string]any{"name": "alpha__echo", "arguments": map[string]any{"text": "via stdio"}})
+	if !strings.Contains(fmt.Sprint(res), "via stdio") {
+		t.Fatalf("tools/call through the bridge: %v", res)
+	}
+}
+
+func TestStdioBridgeStartsTheCoreWhenNoneRuns(t *testing.T) {
+	bin := buildSwitchboard(t)
+	home := writeHome(t)
+	exercise(t, startStdio(t, bin, home))
+}
+
+func TestStdioBridgeRelaysToTheRunningInstance(t *testing.T) {
+	bin := buildSwitchboard(t)
+	home := writeHome(t)
+	serve := exec.Command(bin, "serve", "--home", home)
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = serve.Process.Signal(syscall.SIGTERM)
+		_ = serve.Wait()
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if c, err := net.Dial("unix", filepath.Join(home, "switchboard.sock")); err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("serve did not open its socket")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	// A second serve on the same home refuses clearly.
+	out, err := exec.Command(bin, "serve", "--home", home).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "already running") {
+		t.Fatalf("second serve: err=%v output=%s", err, out)
+	}
+
+	exercise(t, startStdio(t, bin, home))
+}
