@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,6 +60,17 @@ type endpoint struct {
 	// Upstreams are kept at debug and the filtering happens here, per
 	// session, because one upstream serves many sessions.
 	logLevels sync.Map // session id -> mcp.LoggingLevel
+	// subs records resources/subscribe per session: mcp-go's sessions do
+	// not keep them, and resources/updated must reach only subscribers.
+	subs sync.Map // subKey(session, uri) -> struct{}
+}
+
+func subKey(session, uri string) string { return session + "\x00" + uri }
+
+// subscribed reports whether a session subscribed to a resource.
+func (e *endpoint) subscribed(session, uri string) bool {
+	_, ok := e.subs.Load(subKey(session, uri))
+	return ok
 }
 
 func newEndpoint(g *Gateway, single string) *endpoint {
@@ -71,14 +83,26 @@ func newEndpoint(g *Gateway, single string) *endpoint {
 	})
 	hooks.AddOnUnregisterSession(func(ctx context.Context, s server.ClientSession) {
 		e.logLevels.Delete(s.SessionID())
+		e.subs.Range(func(k, _ any) bool {
+			if strings.HasPrefix(k.(string), s.SessionID()+"\x00") {
+				e.subs.Delete(k)
+			}
+			return true
+		})
 		if _, ok := e.sessions.LoadAndDelete(s.SessionID()); ok {
 			g.sessionCount.Add(-1)
 		}
 	})
 	hooks.AddBeforeSubscribe(func(ctx context.Context, id any, req *mcp.SubscribeRequest) {
+		if s := sessionOf(ctx); s != nil {
+			e.subs.Store(subKey(s.SessionID(), req.Params.URI), struct{}{})
+		}
 		e.forwardSubscription(ctx, req.Params.URI, true)
 	})
 	hooks.AddBeforeUnsubscribe(func(ctx context.Context, id any, req *mcp.UnsubscribeRequest) {
+		if s := sessionOf(ctx); s != nil {
+			e.subs.Delete(subKey(s.SessionID(), req.Params.URI))
+		}
 		e.forwardSubscription(ctx, req.Params.URI, false)
 	})
 	hooks.AddAfterSetLevel(func(ctx context.Context, id any, req *mcp.SetLevelRequest, _ *mcp.EmptyResult) {

@@ -360,8 +360,8 @@ func (g *Gateway) onNotification(u *upstream.Upstream, n mcp.JSONRPCNotification
 	case string(mcp.MethodNotificationResourceUpdated):
 		uri, _ := params["uri"].(string)
 		for _, e := range g.endpointsWith(u.Name()) {
-			e.sessions.Range(func(id, s any) bool {
-				if sub, ok := s.(interface{ IsSubscribedToResource(string) bool }); ok && sub.IsSubscribedToResource(uri) {
+			e.sessions.Range(func(id, _ any) bool {
+				if e.subscribed(id.(string), uri) {
 					_ = e.srv.SendNotificationToSpecificClient(id.(string), n.Method, params)
 				}
 				return true

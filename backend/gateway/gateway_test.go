@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"switchboard/backend/config"
+	"switchboard/backend/testdeps"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -405,5 +407,81 @@ func TestUnknownSessionGets404(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("unknown session: status %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestRemoteServersOverHTTPAndSSE(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{
+		"web": {URL: testdeps.TestServerURL(t, "http")},
+		"old": {URL: testdeps.TestServerURL(t, "sse"), Type: "sse"},
+	})
+	c := h.connect("/mcp")
+	for _, name := range []string{"web__echo", "old__echo"} {
+		if r := callTool(t, c, name, map[string]any{"text": name}); resultText(r) != name {
+			t.Fatalf("%s: %q (isError=%v)", name, resultText(r), r.IsError)
+		}
+	}
+}
+
+func TestConnectTimeoutMarksTheServerDown(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{
+		"sluggish": stdioServer(t, func(s *config.Server) {
+			s.ConnectTimeoutS = 1
+			s.Env = map[string]string{"SB_TEST_START_DELAY_MS": "5000"}
+		}),
+	})
+	st := h.gw.Upstreams()[0].Status()
+	if st.State != "dead" || !strings.Contains(st.LastError, "no answer within 1s") {
+		t.Fatalf("a server that does not initialise in time: %+v", st)
+	}
+}
+
+func TestFrozenServerFailsHealthChecksAndIsRestarted(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{
+		"frozen": stdioServer(t, func(s *config.Server) {
+			s.HealthCheckIntervalS = 1
+			s.ConnectTimeoutS = 1
+		}),
+	})
+	c := h.connect("/mcp")
+	pid, _ := strconv.Atoi(resultText(callTool(t, c, "frozen__pid", nil)))
+	// SIGSTOP: the process lives but answers nothing, as a hung server does.
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	u := h.gw.Upstreams()[0]
+	eventually(t, 5*time.Second, "degraded after a failed ping", func() bool { return u.State() == "degraded" })
+	eventually(t, 15*time.Second, "restarted with a new process", func() bool {
+		st := u.Status()
+		return st.State == "ready" && st.PID != pid
+	})
+	eventually(t, 5*time.Second, "the frozen process killed", func() bool { return !processAlive(pid) })
+}
+
+func TestResourceUpdatesReachSubscribedSessions(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(t)})
+	c := h.connect("/mcp")
+	updated := make(chan string, 4)
+	c.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method == "notifications/resources/updated" {
+			uri, _ := n.Params.AdditionalFields["uri"].(string)
+			updated <- uri
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	sub := mcp.SubscribeRequest{}
+	sub.Params.URI = "test://counter"
+	if err := c.Subscribe(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	callTool(t, c, "alpha__touch_resource", map[string]any{"uri": "test://counter"})
+	select {
+	case uri := <-updated:
+		if uri != "test://counter" {
+			t.Fatalf("updated %q", uri)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("no notifications/resources/updated for a subscribed resource")
 	}
 }
