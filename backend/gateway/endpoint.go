@@ -40,6 +40,7 @@ type routes struct {
 	templates  map[string]templateRoute // uri template -> server
 	servers    []string
 	collisions []Collision
+	rejected   []string
 }
 
 // endpoint is one MCP server that clients connect to: /mcp (every enabled,
@@ -191,6 +192,11 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 				continue
 			}
 			exposed := ExposedName(prefix, t.Name)
+			if problem := NameProblem(exposed); problem != "" {
+				// Clients refuse a whole tool list over one bad name.
+				rt.rejected = append(rt.rejected, fmt.Sprintf("tool of server %q not exposed: %s", n, problem))
+				continue
+			}
 			if owner, taken := toolOwner[exposed]; taken {
 				rt.collisions = append(rt.collisions, Collision{"tool", exposed, owner, n})
 				continue
@@ -232,6 +238,11 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 	for _, c := range rt.collisions {
 		if !slices.Contains(old.collisions, c) {
 			e.g.log.Warn("name collision", "endpoint", e.path(), "detail", c.String())
+		}
+	}
+	for _, r := range rt.rejected {
+		if !slices.Contains(old.rejected, r) {
+			e.g.log.Warn("invalid name", "endpoint", e.path(), "detail", r)
 		}
 	}
 	if fp := fingerprint(tools, func(t server.ServerTool) any { return t.Tool }); fp != e.fingerprint[0] {
