@@ -236,7 +236,7 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 	}
 	old := e.routes.Swap(rt)
 	for _, c := range rt.collisions {
-		if !slices.Contains(old.collisions, c) {
+		if !slices.ContainsFunc(old.collisions, c.sameClash) {
 			e.g.log.Warn("name collision", "endpoint", e.path(), "detail", c.String())
 		}
 	}

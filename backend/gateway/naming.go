@@ -31,8 +31,18 @@ type Collision struct {
 }
 
 func (c Collision) String() string {
-	return fmt.Sprintf("%s %q from server %q collides with the one from %q; %q's is not exposed (set a distinct \"prefix\")",
-		c.Kind, c.Name, c.Dropped, c.Kept, c.Dropped)
+	hint := `set a distinct "prefix" on one of them`
+	if c.Kind == "resource" || c.Kind == "resource_template" {
+		hint = "resource URIs are not prefixed; reach it through /mcp/servers/" + c.Dropped
+	}
+	return fmt.Sprintf("%s %q from server %q collides with the one from %q; %q's is not exposed (%s)",
+		c.Kind, c.Name, c.Dropped, c.Kept, c.Dropped, hint)
+}
+
+// sameClash ignores which server was kept: as servers come up in any order
+// the kept one may change, and that is not news.
+func (c Collision) sameClash(o Collision) bool {
+	return c.Kind == o.Kind && c.Name == o.Name && (c.Dropped == o.Dropped || c.Dropped == o.Kept)
 }
 
 // NameProblem reports an exposed name that clients will reject, or "".
