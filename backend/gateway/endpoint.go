@@ -131,6 +131,7 @@ func newEndpoint(g *Gateway, single string) *endpoint {
 	})
 	e.http = server.NewStreamableHTTPServer(e.srv,
 		server.WithEventStore(server.NewInMemoryEventStore()),
+		server.WithSessionIdManager(&sessionIDs{}),
 		server.WithSessionIdleTTL(g.sessionIdleTTL),
 		server.WithDisableLocalhostProtection(true), // checked by checkOrigin, for every endpoint
 		server.WithStreamableHTTPLogger(g.log.With("endpoint", e.path())),

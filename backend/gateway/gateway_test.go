@@ -394,19 +394,37 @@ func TestHostAndOriginAreChecked(t *testing.T) {
 	}
 }
 
-func TestUnknownSessionGets404(t *testing.T) {
+func TestUnknownAndDeletedSessionsGet404(t *testing.T) {
 	h := newHarness(t, map[string]*config.Server{})
-	req, _ := http.NewRequest("POST", h.url("/mcp"), strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("Mcp-Session-Id", "no-such-session")
+	post := func(session string) int {
+		req, _ := http.NewRequest("POST", h.url("/mcp"), strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Mcp-Session-Id", session)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("mcp-session-0b6f5a3e-8f3c-4f0e-9a57-2f1c7d1e9b11"); code != http.StatusNotFound {
+		t.Fatalf("made-up session: status %d, want 404", code)
+	}
+	c := h.connect("/mcp")
+	id := c.GetSessionId()
+	if code := post(id); code != http.StatusOK {
+		t.Fatalf("live session: status %d", code)
+	}
+	req, _ := http.NewRequest("DELETE", h.url("/mcp"), nil)
+	req.Header.Set("Mcp-Session-Id", id)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Fatalf("unknown session: status %d, want 404", resp.StatusCode)
+	if code := post(id); code != http.StatusNotFound {
+		t.Fatalf("deleted session: status %d, want 404", code)
 	}
 }
 
