@@ -81,32 +81,6 @@ func connect(t *testing.T, d *daemon.Daemon) *client.Client {
 	return c
 }
 
-func tools(t *testing.T, c *client.Client) []string {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	res, err := c.ListTools(ctx, mcp.ListToolsRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, tl := range res.Tools {
-		out = append(out, tl.Name)
-	}
-	return out
-}
-
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	t.Fatalf("not within %s: %s", within, what)
-}
-
 func TestFirstStartCreatesConfigSocketAndRefusesASecondInstance(t *testing.T) {
 	home := t.TempDir()
 	d := start(t, home)
@@ -142,7 +116,7 @@ func TestConfigEditsApplyLiveAndABrokenEditKeepsTheLastGoodConfig(t *testing.T) 
 
 	began := time.Now()
 	writeConfig(t, path, map[string]any{"alpha": map[string]any{"command": bin}})
-	eventually(t, 3*time.Second, "alpha's tools listed after the edit", func() bool { return slices.Contains(tools(t, c), "alpha__echo") })
+	testdeps.Eventually(t, 3*time.Second, "alpha's tools listed after the edit", func() bool { return slices.Contains(testdeps.ToolNames(t, c), "alpha__echo") })
 	t.Logf("edit to tools listed: %s", time.Since(began))
 
 	// A broken edit is refused; alpha keeps serving.
@@ -150,13 +124,13 @@ func TestConfigEditsApplyLiveAndABrokenEditKeepsTheLastGoodConfig(t *testing.T) 
 		t.Fatal(err)
 	}
 	time.Sleep(400 * time.Millisecond)
-	if !slices.Contains(tools(t, c), "alpha__echo") {
+	if !slices.Contains(testdeps.ToolNames(t, c), "alpha__echo") {
 		t.Fatal("a broken edit took alpha away")
 	}
 	// An invalid (but well-formed) edit is refused too.
 	writeConfig(t, path, map[string]any{"alpha": map[string]any{"command": bin}, "bad__name": map[string]any{"command": bin}})
 	time.Sleep(400 * time.Millisecond)
-	if slices.ContainsFunc(tools(t, c), func(s string) bool { return strings.HasPrefix(s, "bad") }) {
+	if slices.ContainsFunc(testdeps.ToolNames(t, c), func(s string) bool { return strings.HasPrefix(s, "bad") }) {
 		t.Fatal("an invalid server name was applied")
 	}
 	// Disable alpha, add beta.
@@ -164,8 +138,8 @@ func TestConfigEditsApplyLiveAndABrokenEditKeepsTheLastGoodConfig(t *testing.T) 
 		"alpha": map[string]any{"command": bin, "enabled": false},
 		"beta":  map[string]any{"command": bin},
 	})
-	eventually(t, 3*time.Second, "alpha hidden and beta listed", func() bool {
-		names := tools(t, c)
+	testdeps.Eventually(t, 3*time.Second, "alpha hidden and beta listed", func() bool {
+		names := testdeps.ToolNames(t, c)
 		return slices.Contains(names, "beta__echo") && !slices.Contains(names, "alpha__echo")
 	})
 }
@@ -177,7 +151,7 @@ func TestEveryCallIsRecordedAndSurvivesRestart(t *testing.T) {
 		"alpha": map[string]any{"command": testdeps.TestServerBinary(t)},
 	})
 	c := connect(t, d)
-	eventually(t, 3*time.Second, "alpha listed", func() bool { return slices.Contains(tools(t, c), "alpha__echo") })
+	testdeps.Eventually(t, 3*time.Second, "alpha listed", func() bool { return slices.Contains(testdeps.ToolNames(t, c), "alpha__echo") })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	req := mcp.CallToolRequest{}

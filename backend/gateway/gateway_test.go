@@ -26,7 +26,7 @@ func TestToolsFromEveryServerArePrefixedAndCallable(t *testing.T) {
 		"beta":  stdioServer(t, func(s *config.Server) { s.Prefix = ptr("b") }),
 	})
 	c := h.connect("/mcp")
-	names := toolNames(t, c)
+	names := testdeps.ToolNames(t, c)
 	for _, want := range []string{"alpha__echo", "b__echo", "alpha__sleep"} {
 		if !slices.Contains(names, want) {
 			t.Fatalf("tools/list lacks %q: %v", want, names)
@@ -48,7 +48,7 @@ func TestToolsFromEveryServerArePrefixedAndCallable(t *testing.T) {
 func TestPerServerEndpointUsesUnprefixedNames(t *testing.T) {
 	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(t), "beta": stdioServer(t)})
 	c := h.connect("/mcp/servers/alpha")
-	names := toolNames(t, c)
+	names := testdeps.ToolNames(t, c)
 	if !slices.Contains(names, "echo") || slices.ContainsFunc(names, func(n string) bool { return strings.Contains(n, "__") }) {
 		t.Fatalf("per-server endpoint must list the server's own names: %v", names)
 	}
@@ -71,7 +71,7 @@ func TestEmptyPrefixCollisionIsReportedNotHidden(t *testing.T) {
 		"beta":  stdioServer(t, func(s *config.Server) { s.Prefix = ptr("") }),
 	})
 	c := h.connect("/mcp")
-	names := toolNames(t, c)
+	names := testdeps.ToolNames(t, c)
 	if !slices.Contains(names, "echo") {
 		t.Fatalf("echo missing: %v", names)
 	}
@@ -117,13 +117,13 @@ func TestProgressAndLogsReachTheCallingSession(t *testing.T) {
 	if _, err := c.CallTool(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 2*time.Second, "3 progress notifications", func() bool {
+	testdeps.Eventually(t, 2*time.Second, "3 progress notifications", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(progress) == 3
 	})
 	callTool(t, c, "alpha__log", map[string]any{"level": "warning", "message": "disk nearly full"})
-	eventually(t, 2*time.Second, "log notification", func() bool {
+	testdeps.Eventually(t, 2*time.Second, "log notification", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return slices.ContainsFunc(logs, func(s string) bool { return strings.Contains(s, "disk nearly full") })
@@ -192,7 +192,7 @@ func TestCrashMidCallGivesAnErrorAndTheServerComesBack(t *testing.T) {
 		t.Fatalf("unavailable message must name the server: %q", resultText(r))
 	}
 	var newPID string
-	eventually(t, 10*time.Second, "alpha restarted", func() bool {
+	testdeps.Eventually(t, 10*time.Second, "alpha restarted", func() bool {
 		r := callTool(t, c, "alpha__pid", nil)
 		newPID = resultText(r)
 		return !r.IsError
@@ -273,7 +273,7 @@ func TestListChangedUpstreamReachesClients(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Fatal("no notifications/tools/list_changed after the upstream's list changed")
 	}
-	eventually(t, 2*time.Second, "alpha__fresh listed", func() bool { return slices.Contains(toolNames(t, c), "alpha__fresh") })
+	testdeps.Eventually(t, 2*time.Second, "alpha__fresh listed", func() bool { return slices.Contains(testdeps.ToolNames(t, c), "alpha__fresh") })
 	if r := callTool(t, c, "alpha__fresh", nil); r.IsError {
 		t.Fatalf("new tool not callable: %q", resultText(r))
 	}
@@ -290,7 +290,7 @@ func TestApplyTouchesOnlyChangedServers(t *testing.T) {
 		"beta":  stdioServer(t, func(s *config.Server) { s.Env = map[string]string{"GREETING": "hi"} }),
 		"gamma": stdioServer(t),
 	}})
-	eventually(t, time.Second, "gamma's tools listed", func() bool { return slices.Contains(toolNames(t, c), "gamma__echo") })
+	testdeps.Eventually(t, time.Second, "gamma's tools listed", func() bool { return slices.Contains(testdeps.ToolNames(t, c), "gamma__echo") })
 	if got := resultText(callTool(t, c, "alpha__pid", nil)); got != alphaPID {
 		t.Fatalf("unchanged alpha was restarted: pid %s -> %s", alphaPID, got)
 	}
@@ -303,7 +303,7 @@ func TestApplyTouchesOnlyChangedServers(t *testing.T) {
 
 	disabled := stdioServer(t, func(s *config.Server) { s.Enabled = ptr(false) })
 	h.gw.Apply(&config.Config{Servers: map[string]*config.Server{"alpha": disabled}})
-	eventually(t, time.Second, "only nothing listed", func() bool { return len(toolNames(t, c)) == 0 })
+	testdeps.Eventually(t, time.Second, "only nothing listed", func() bool { return len(testdeps.ToolNames(t, c)) == 0 })
 	if pid, _ := strconv.Atoi(alphaPID); processAlive(pid) {
 		t.Fatalf("disabled alpha's process %d still runs", pid)
 	}
@@ -332,8 +332,8 @@ func TestIdleServerStopsAndStartsAgainOnUse(t *testing.T) {
 	h := newHarness(t, map[string]*config.Server{"lazy": stdioServer(t, func(s *config.Server) { s.IdleTTLS = 1 })})
 	c := h.connect("/mcp")
 	pid, _ := strconv.Atoi(resultText(callTool(t, c, "lazy__pid", nil)))
-	eventually(t, 5*time.Second, "idle server stopped", func() bool { return !processAlive(pid) })
-	if !slices.Contains(toolNames(t, c), "lazy__echo") {
+	testdeps.Eventually(t, 5*time.Second, "idle server stopped", func() bool { return !processAlive(pid) })
+	if !slices.Contains(testdeps.ToolNames(t, c), "lazy__echo") {
 		t.Fatal("a cold server's tools must stay listed")
 	}
 	if r := callTool(t, c, "lazy__echo", map[string]any{"text": "wake"}); resultText(r) != "wake" {
@@ -468,12 +468,12 @@ func TestFrozenServerFailsHealthChecksAndIsRestarted(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := h.gw.Upstreams()[0]
-	eventually(t, 5*time.Second, "degraded after a failed ping", func() bool { return u.State() == "degraded" })
-	eventually(t, 15*time.Second, "restarted with a new process", func() bool {
+	testdeps.Eventually(t, 5*time.Second, "degraded after a failed ping", func() bool { return u.State() == "degraded" })
+	testdeps.Eventually(t, 15*time.Second, "restarted with a new process", func() bool {
 		st := u.Status()
 		return st.State == "ready" && st.PID != pid
 	})
-	eventually(t, 5*time.Second, "the frozen process killed", func() bool { return !processAlive(pid) })
+	testdeps.Eventually(t, 5*time.Second, "the frozen process killed", func() bool { return !processAlive(pid) })
 }
 
 func TestResourceUpdatesReachSubscribedSessions(t *testing.T) {

@@ -38,7 +38,7 @@ func TestRealServersFromNpm(t *testing.T) {
 		}
 	}
 	c := h.connect("/mcp")
-	names := toolNames(t, c)
+	names := testdeps.ToolNames(t, c)
 	for _, want := range []string{"everything__echo", "remote__get-sum", "files__read_text_file"} {
 		if !slices.Contains(names, want) {
 			t.Fatalf("missing %s in %v", want, names)
