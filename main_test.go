@@ -164,3 +164,65 @@ func TestStdioBridgeRelaysToTheRunningInstance(t *testing.T) {
 
 	exercise(t, startStdio(t, bin, home))
 }
+
+// childPIDs lists the processes whose parent is pid.
+func childPIDs(pid int) []int {
+	var out []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// Fields after the command name, which is in parentheses.
+		s := string(b)
+		rest := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		var ppid, child int
+		if len(rest) > 1 && rest[0] != "Z" {
+			fmt.Sscan(rest[1], &ppid)
+			fmt.Sscan(e.Name(), &child)
+		}
+		if ppid == pid {
+			out = append(out, child)
+		}
+	}
+	return out
+}
+
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	rest := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(rest) > 0 && rest[0] != "Z"
+}
+
+func TestNoServerOutlivesSwitchboard(t *testing.T) {
+	bin := buildSwitchboard(t)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			home := writeHome(t)
+			serve := exec.Command(bin, "serve", "--home", home)
+			if err := serve.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var children []int
+			testdeps.Eventually(t, 10*time.Second, "the server process started", func() bool {
+				children = childPIDs(serve.Process.Pid)
+				return len(children) > 0
+			})
+			_ = serve.Process.Signal(sig)
+			_ = serve.Wait()
+			testdeps.Eventually(t, 5*time.Second, "servers gone after "+sig.String(), func() bool {
+				for _, pid := range children {
+					if alive(pid) {
+						return false
+					}
+				}
+				return true
+			})
+		})
+	}
+}

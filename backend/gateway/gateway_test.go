@@ -503,3 +503,22 @@ func TestResourceUpdatesReachSubscribedSessions(t *testing.T) {
 		t.Fatal("no notifications/resources/updated for a subscribed resource")
 	}
 }
+
+func TestCancellationReachesTheServer(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(t)})
+	c := h.connect("/mcp")
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "alpha__sleep"
+	req.Params.Arguments = map[string]any{"ms": 20000}
+	if _, err := c.CallTool(ctx, req); err == nil {
+		t.Fatal("a call cancelled by its client must not succeed")
+	}
+	testdeps.Eventually(t, 3*time.Second, "the server saw the cancellation", func() bool {
+		return strings.Contains(resultText(callTool(t, c, "alpha__calls", nil)), `"sleep:cancelled":1`)
+	})
+	if n := h.gw.Upstreams()[0].Status().InFlight; n != 0 {
+		t.Fatalf("%d calls still in flight after the cancellation", n)
+	}
+}

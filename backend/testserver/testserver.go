@@ -133,6 +133,10 @@ func (st *state) addTools() {
 	), func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		ms := req.GetInt("ms", 0)
 		if err := pause(ctx, time.Duration(ms)*time.Millisecond); err != nil {
+			// Counted apart so a test can see that a cancellation arrived.
+			st.mu.Lock()
+			st.calls["sleep:cancelled"]++
+			st.mu.Unlock()
 			return nil, fmt.Errorf("sleep %d ms interrupted: %w", ms, err)
 		}
 		return mcp.NewToolResultText(fmt.Sprintf("slept %d ms", ms)), nil
