@@ -4,6 +4,7 @@
 package daemon
 
 import (
+	"encoding/json"
 	"context"
 	"errors"
 	"fmt"
@@ -87,7 +88,7 @@ func Start(opts Options) (_ *Daemon, err error) {
 	}
 	d.store.SetRetention(time.Duration(cfg.RetentionDays()) * 24 * time.Hour)
 
-	d.gw = gateway.New(gateway.Options{Logger: d.log, Recorder: d.store})
+	d.gw = gateway.New(gateway.Options{Logger: d.log, Recorder: d.store, Catalogs: catalogStore{d.store, d.log}})
 	handler := d.gw.Handler()
 	d.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 
@@ -205,3 +206,24 @@ func acquireLock(path string) (*os.File, error) {
 
 // Options returns the options the daemon runs with.
 func (d *Daemon) Options() Options { return d.opts }
+
+// catalogStore keeps each server's catalog in the store under
+// "catalog/{server}", so servers with an idle_ttl_s can stay cold at start.
+type catalogStore struct {
+	st  *store.Store
+	log *slog.Logger
+}
+
+func (c catalogStore) LoadCatalog(server string) ([]byte, bool) {
+	var raw json.RawMessage
+	if err := c.st.GetJSON("catalog/"+server, &raw); err != nil {
+		return nil, false
+	}
+	return raw, true
+}
+
+func (c catalogStore) SaveCatalog(server string, data []byte) {
+	if err := c.st.PutJSON("catalog/"+server, json.RawMessage(data)); err != nil {
+		c.log.Warn("save catalog", "server", server, "err", err)
+	}
+}

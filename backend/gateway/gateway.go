@@ -32,10 +32,18 @@ type Recorder interface {
 	Record(store.ActivityRecord)
 }
 
+// CatalogCache keeps each server's last catalog between runs. Both methods
+// are called off the hot path.
+type CatalogCache interface {
+	LoadCatalog(server string) ([]byte, bool)
+	SaveCatalog(server string, data []byte)
+}
+
 // Options configure a Gateway.
 type Options struct {
 	Logger   *slog.Logger
-	Recorder Recorder // may be nil
+	Recorder Recorder     // may be nil
+	Catalogs CatalogCache // may be nil: then every server starts once at start-up
 	// SessionIdleTTL ends client sessions that have been silent this long.
 	SessionIdleTTL time.Duration
 }
@@ -44,6 +52,7 @@ type Options struct {
 type Gateway struct {
 	log            *slog.Logger
 	recorder       Recorder
+	catalogs       CatalogCache
 	sessionIdleTTL time.Duration
 	calls          *calls
 	sessionCount   atomic.Int64
@@ -79,6 +88,7 @@ func New(opts Options) *Gateway {
 	g := &Gateway{
 		log:            opts.Logger,
 		recorder:       opts.Recorder,
+		catalogs:       opts.Catalogs,
 		sessionIdleTTL: opts.SessionIdleTTL,
 		calls:          newCalls(),
 		cfg:            &config.Config{Servers: map[string]*config.Server{}},
@@ -131,8 +141,12 @@ func (g *Gateway) Apply(cfg *config.Config) {
 	}
 	wg.Wait()
 	for _, u := range starting {
-		// Every enabled server starts once so its tools are known; one with
-		// an idle_ttl_s stops again when idle and restarts on its next call.
+		// A server with an idle_ttl_s whose catalog is known from an earlier
+		// run stays cold until its first call. Every other server starts now,
+		// so its tools are known; one with an idle_ttl_s stops again when idle.
+		if u.Config().IdleTTL() > 0 && g.restoreCatalog(u) {
+			continue
+		}
 		u.Start()
 	}
 	g.settleOnce.Do(func() {
@@ -152,6 +166,40 @@ func (g *Gateway) waitSettled(r *http.Request) {
 	case <-r.Context().Done():
 	case <-time.After(startupWait):
 	}
+}
+
+// restoreCatalog gives a cold server its saved catalog, if there is one
+// for its current config.
+func (g *Gateway) restoreCatalog(u *upstream.Upstream) bool {
+	if g.catalogs == nil {
+		return false
+	}
+	data, ok := g.catalogs.LoadCatalog(u.Name())
+	if !ok {
+		return false
+	}
+	cat, ok, err := upstream.DecodeCatalog(u.Config(), data)
+	if err != nil {
+		g.log.Warn("saved catalog unreadable; starting the server instead", "server", u.Name(), "err", err)
+	}
+	if !ok {
+		return false
+	}
+	u.UseCatalog(cat)
+	return true
+}
+
+// saveCatalog keeps a ready server's catalog for the next run.
+func (g *Gateway) saveCatalog(u *upstream.Upstream) {
+	if g.catalogs == nil || u.State() != upstream.StateReady {
+		return
+	}
+	data, err := upstream.EncodeCatalog(u.Config(), u.Catalog())
+	if err != nil {
+		g.log.Warn("save catalog", "server", u.Name(), "err", err)
+		return
+	}
+	g.catalogs.SaveCatalog(u.Name(), data)
 }
 
 // Upstream returns a server's supervisor, or nil.
@@ -311,7 +359,10 @@ func (g *Gateway) do(ctx context.Context, e *endpoint, name string, meta *mcp.Me
 
 func (g *Gateway) hooks() upstream.Hooks {
 	return upstream.Hooks{
-		OnChange:       func(*upstream.Upstream) { g.kick() },
+		OnChange: func(u *upstream.Upstream) {
+			g.kick()
+			go g.saveCatalog(u)
+		},
 		OnNotification: g.onNotification,
 		Sampling: func(ctx context.Context, u *upstream.Upstream, req mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
 			c, err := g.caller(u, "sampling/createMessage")

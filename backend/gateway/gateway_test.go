@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"switchboard/backend/config"
+	"switchboard/backend/gateway"
 	"switchboard/backend/testdeps"
 )
 
@@ -520,5 +522,61 @@ func TestCancellationReachesTheServer(t *testing.T) {
 	})
 	if n := h.gw.Upstreams()[0].Status().InFlight; n != 0 {
 		t.Fatalf("%d calls still in flight after the cancellation", n)
+	}
+}
+
+// memCatalogs is a CatalogCache in memory, standing for the store.
+type memCatalogs struct{ m sync.Map }
+
+func (c *memCatalogs) LoadCatalog(s string) ([]byte, bool) {
+	v, ok := c.m.Load(s)
+	if !ok {
+		return nil, false
+	}
+	return v.([]byte), true
+}
+func (c *memCatalogs) SaveCatalog(s string, data []byte) { c.m.Store(s, data) }
+
+func TestLazyServerStaysColdOnTheNextRunUntilItsFirstCall(t *testing.T) {
+	cache := &memCatalogs{}
+	lazy := map[string]*config.Server{"lazy": stdioServer(t, func(s *config.Server) { s.IdleTTLS = 600 })}
+
+	first := gateway.New(gateway.Options{Logger: testLogger(t), Catalogs: cache})
+	first.Apply(&config.Config{Servers: lazy})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	first.WaitReady(ctx)
+	testdeps.Eventually(t, 2*time.Second, "catalog saved", func() bool { _, ok := cache.LoadCatalog("lazy"); return ok })
+	first.Close()
+
+	h := &harness{t: t, gw: gateway.New(gateway.Options{Logger: testLogger(t), Catalogs: cache})}
+	h.srv = httptest.NewServer(h.gw.Handler())
+	t.Cleanup(func() { h.srv.Close(); h.gw.Close() })
+	h.gw.Apply(&config.Config{Servers: lazy})
+	c := h.connect("/mcp")
+	u := h.gw.Upstreams()[0]
+	if st := u.Status(); st.State != "cold" || st.PID != 0 {
+		t.Fatalf("a lazy server with a saved catalog must not start: %+v", st)
+	}
+	if !slices.Contains(testdeps.ToolNames(t, c), "lazy__echo") {
+		t.Fatal("the saved catalog's tools are not listed")
+	}
+	if r := callTool(t, c, "lazy__echo", map[string]any{"text": "first call"}); resultText(r) != "first call" {
+		t.Fatalf("first call: %+v", r)
+	}
+	if u.State() != "ready" {
+		t.Fatalf("state after the first call: %s", u.State())
+	}
+
+	// A changed config invalidates the saved catalog: the server starts.
+	changed := map[string]*config.Server{"lazy": stdioServer(t, func(s *config.Server) {
+		s.IdleTTLS = 600
+		s.Env = map[string]string{"X": "1"}
+	})}
+	third := gateway.New(gateway.Options{Logger: testLogger(t), Catalogs: cache})
+	defer third.Close()
+	third.Apply(&config.Config{Servers: changed})
+	if st := third.Upstreams()[0].State(); st == "cold" {
+		t.Fatal("a catalog saved for another config was used")
 	}
 }
