@@ -6,7 +6,6 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -516,6 +515,3 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": code, "message": msg, "status_code": status})
 }
-
-// ErrClosed is returned once the gateway is shutting down.
-var ErrClosed = errors.New("gateway closed")

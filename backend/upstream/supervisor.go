@@ -252,9 +252,6 @@ func (u *Upstream) unavailableLocked() error {
 	return fmt.Errorf("%w: server %q is %s", ErrUnavailable, u.name, u.state)
 }
 
-// CallTimeout bounds one request to this server.
-func (u *Upstream) CallTimeout() time.Duration { return u.cfg.CallTimeout() }
-
 // Do runs fn with a client under the call timeout, starting the server if
 // needed. A deadline from the timeout comes back as ErrTimeout.
 func (u *Upstream) Do(ctx context.Context, fn func(ctx context.Context, c *client.Client) error) error {
@@ -569,7 +566,6 @@ func (c *conn) close(log *slog.Logger) {
 
 func fetchCatalog(ctx context.Context, c *client.Client, res *mcp.InitializeResult) (*Catalog, error) {
 	cat := &Catalog{Capabilities: res.Capabilities, Info: res.ServerInfo, Instructions: res.Instructions}
-	var err error
 	if res.Capabilities.Tools != nil {
 		tools, e := listToolsRaw(ctx, c)
 		if e != nil {
@@ -595,7 +591,7 @@ func fetchCatalog(ctx context.Context, c *client.Client, res *mcp.InitializeResu
 			cat.Templates = t.ResourceTemplates
 		}
 	}
-	return cat, err
+	return cat, nil
 }
 
 // onNotification handles list changes here and passes the rest on.
