@@ -8,6 +8,7 @@ require (
 	github.com/mark3labs/mcp-go v1.2.1
 	github.com/spf13/cobra v1.10.2
 	golang.org/x/sys v0.41.0
+	gopkg.in/natefinch/lumberjack.v2 v2.2.1
 )
 
 require (

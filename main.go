@@ -6,14 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
+	"gopkg.in/natefinch/lumberjack.v2"
 
 	"switchboard/backend/bridge"
 	"switchboard/backend/config"
@@ -73,13 +76,21 @@ func rootCmd() *cobra.Command {
 	return root
 }
 
-// logger writes to stderr: stdout belongs to the MCP stream in `stdio`.
-func logger(level string) *slog.Logger {
+// logger writes to stderr (never stdout: it belongs to the MCP stream in
+// `stdio`) and to HOME/logs/switchboard.log, rotated at 10 MB with 3 old
+// files kept, so the log of a Switchboard started by a desktop client can
+// be found.
+func logger(home, level string) *slog.Logger {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+	var out io.Writer = os.Stderr
+	if err := os.MkdirAll(filepath.Join(home, "logs"), 0o700); err == nil {
+		out = io.MultiWriter(os.Stderr, &lumberjack.Logger{
+			Filename: filepath.Join(home, "logs", "switchboard.log"), MaxSize: 10, MaxBackups: 3})
+	}
+	return slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: l}))
 }
 
 func (g globalFlags) options() daemon.Options {
@@ -87,7 +98,7 @@ func (g globalFlags) options() daemon.Options {
 	if home == "" {
 		home = config.Home()
 	}
-	return daemon.Options{Home: home, ConfigPath: g.config, Listen: g.listen, Logger: logger(g.logLevel)}
+	return daemon.Options{Home: home, ConfigPath: g.config, Listen: g.listen, Logger: logger(home, g.logLevel)}
 }
 
 func serve(g globalFlags) error {

@@ -131,6 +131,11 @@ func TestStdioBridgeStartsTheCoreWhenNoneRuns(t *testing.T) {
 	bin := buildSwitchboard(t)
 	home := writeHome(t)
 	exercise(t, startStdio(t, bin, home))
+
+	log, err := os.ReadFile(filepath.Join(home, "logs", "switchboard.log"))
+	if err != nil || !strings.Contains(string(log), "switchboard serving") {
+		t.Fatalf("log file: %v\n%s", err, log)
+	}
 }
 
 func TestStdioBridgeRelaysToTheRunningInstance(t *testing.T) {
