@@ -194,16 +194,6 @@ func childPIDs(pid int) []int {
 	return out
 }
 
-func alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	rest := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	return len(rest) > 0 && rest[0] != "Z"
-}
-
 func TestNoServerOutlivesSwitchboard(t *testing.T) {
 	bin := buildSwitchboard(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
@@ -222,7 +212,7 @@ func TestNoServerOutlivesSwitchboard(t *testing.T) {
 			_ = serve.Wait()
 			testdeps.Eventually(t, 5*time.Second, "servers gone after "+sig.String(), func() bool {
 				for _, pid := range children {
-					if alive(pid) {
+					if testdeps.ProcessAlive(pid) {
 						return false
 					}
 				}

@@ -31,25 +31,9 @@ func echoRequest(name string) mcp.CallToolRequest {
 	return req
 }
 
-func initClient(b *testing.B, c *client.Client) {
-	b.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := c.Start(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "bench", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = c.Close() })
-}
-
 func directClient(b *testing.B) *client.Client {
 	c := client.NewClient(transport.NewStdio(testdeps.TestServerBinary(b), nil), client.WithLegacyProtocolOnly())
-	initClient(b, c)
+	testdeps.Initialize(b, c, "bench")
 	return c
 }
 
@@ -74,7 +58,7 @@ func httpClient(b *testing.B, url string) *client.Client {
 		b.Fatal(err)
 	}
 	c := client.NewClient(tr, client.WithLegacyProtocolOnly())
-	initClient(b, c)
+	testdeps.Initialize(b, c, "bench")
 	return c
 }
 

@@ -91,7 +91,8 @@ func (cs *calls) byProgressToken(tok any) *call {
 	return v.(*call)
 }
 
-// withProgress puts our token in place of the client's in a request's _meta.
+// meta puts our progress token in place of the client's in a request's
+// _meta, keeping its other fields.
 func (c *call) meta(orig *mcp.Meta) *mcp.Meta {
 	if c.ourToken == "" {
 		return orig

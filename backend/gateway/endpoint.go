@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,22 +55,23 @@ type endpoint struct {
 	syncMu      sync.Mutex
 	fingerprint [4]string // tools, prompts, resources, templates last set
 
-	sessions sync.Map // session id -> server.ClientSession
-	// logLevels holds the level each session asked for with logging/setLevel.
-	// Upstreams are kept at debug and the filtering happens here, per
-	// session, because one upstream serves many sessions.
-	logLevels sync.Map // session id -> mcp.LoggingLevel
-	// subs records resources/subscribe per session: mcp-go's sessions do
-	// not keep them, and resources/updated must reach only subscribers.
-	subs sync.Map // subKey(session, uri) -> struct{}
+	clients sync.Map // session id -> *clientState
 }
 
-func subKey(session, uri string) string { return session + "\x00" + uri }
+// known returns the state of a live session, or nil.
+func (e *endpoint) known(id string) *clientState {
+	c, _ := e.clients.Load(id)
+	cs, _ := c.(*clientState)
+	return cs
+}
 
-// subscribed reports whether a session subscribed to a resource.
-func (e *endpoint) subscribed(session, uri string) bool {
-	_, ok := e.subs.Load(subKey(session, uri))
-	return ok
+// client returns the state of a session, creating it on first use.
+func (e *endpoint) client(id string) *clientState {
+	if c, ok := e.clients.Load(id); ok {
+		return c.(*clientState)
+	}
+	c, _ := e.clients.LoadOrStore(id, &clientState{})
+	return c.(*clientState)
 }
 
 func newEndpoint(g *Gateway, single string) *endpoint {
@@ -79,36 +79,23 @@ func newEndpoint(g *Gateway, single string) *endpoint {
 	e.routes.Store(&routes{})
 	hooks := &server.Hooks{}
 	hooks.AddOnRegisterSession(func(ctx context.Context, s server.ClientSession) {
-		e.sessions.Store(s.SessionID(), s)
+		e.client(s.SessionID())
 		g.sessionCount.Add(1)
 	})
 	hooks.AddOnUnregisterSession(func(ctx context.Context, s server.ClientSession) {
-		e.logLevels.Delete(s.SessionID())
-		e.subs.Range(func(k, _ any) bool {
-			if strings.HasPrefix(k.(string), s.SessionID()+"\x00") {
-				e.subs.Delete(k)
-			}
-			return true
-		})
-		if _, ok := e.sessions.LoadAndDelete(s.SessionID()); ok {
+		if _, ok := e.clients.LoadAndDelete(s.SessionID()); ok {
 			g.sessionCount.Add(-1)
 		}
 	})
 	hooks.AddBeforeSubscribe(func(ctx context.Context, id any, req *mcp.SubscribeRequest) {
-		if s := sessionOf(ctx); s != nil {
-			e.subs.Store(subKey(s.SessionID(), req.Params.URI), struct{}{})
-		}
-		e.forwardSubscription(ctx, req.Params.URI, true)
+		e.subscribe(ctx, req.Params.URI, true)
 	})
 	hooks.AddBeforeUnsubscribe(func(ctx context.Context, id any, req *mcp.UnsubscribeRequest) {
-		if s := sessionOf(ctx); s != nil {
-			e.subs.Delete(subKey(s.SessionID(), req.Params.URI))
-		}
-		e.forwardSubscription(ctx, req.Params.URI, false)
+		e.subscribe(ctx, req.Params.URI, false)
 	})
 	hooks.AddAfterSetLevel(func(ctx context.Context, id any, req *mcp.SetLevelRequest, _ *mcp.EmptyResult) {
 		if s := sessionOf(ctx); s != nil {
-			e.logLevels.Store(s.SessionID(), req.Params.Level)
+			e.client(s.SessionID()).setLevel(req.Params.Level)
 		}
 	})
 	name := "switchboard"
@@ -133,7 +120,7 @@ func newEndpoint(g *Gateway, single string) *endpoint {
 		server.WithEventStore(server.NewInMemoryEventStore()),
 		server.WithSessionIdManager(&sessionIDs{}),
 		server.WithSessionIdleTTL(g.sessionIdleTTL),
-		server.WithDisableLocalhostProtection(true), // checked by checkOrigin, for every endpoint
+		server.WithDisableLocalhostProtection(true), // Gateway.CheckOrigin checks Host and Origin on every endpoint
 		server.WithStreamableHTTPLogger(g.log.With("endpoint", e.path())),
 	)
 	return e
@@ -292,14 +279,15 @@ func (e *endpoint) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	}
 	up := mcp.CallToolRequest{}
 	up.Params.Name = t.name
-	up.Params.Arguments = rawArgs(req)
+	args := rawArgs(req)
+	up.Params.Arguments = args
 	var res *mcp.CallToolResult
 	err := e.g.do(ctx, e, t.server, req.Params.Meta, func(ctx context.Context, cl *client.Client, meta *mcp.Meta) (err error) {
 		up.Params.Meta = meta
 		res, err = cl.CallTool(ctx, up)
 		return err
 	})
-	e.g.recordCall(ctx, t, req, start, res, err)
+	e.g.recordCall(ctx, t, args, start, res, err)
 	if err != nil {
 		if errors.Is(err, upstream.ErrUnavailable) || errors.Is(err, upstream.ErrTimeout) {
 			return mcp.NewToolResultError("Switchboard: " + err.Error()), nil
@@ -309,12 +297,12 @@ func (e *endpoint) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	return res, nil
 }
 
-func (g *Gateway) recordCall(ctx context.Context, t target, req mcp.CallToolRequest, start time.Time, res *mcp.CallToolResult, err error) {
+func (g *Gateway) recordCall(ctx context.Context, t target, args json.RawMessage, start time.Time, res *mcp.CallToolResult, err error) {
 	if g.recorder == nil {
 		return
 	}
 	rec := store.ActivityRecord{Time: start, Server: t.server, Tool: t.name,
-		Arguments: rawArgs(req), DurationMS: ms(time.Since(start)), Outcome: "ok"}
+		Arguments: args, DurationMS: ms(time.Since(start)), Outcome: "ok"}
 	if s := sessionOf(ctx); s != nil {
 		rec.SessionID = s.SessionID()
 		rec.Client = clientName(s)
@@ -380,7 +368,12 @@ func (e *endpoint) serverForURI(uri string) string {
 	return ""
 }
 
-func (e *endpoint) forwardSubscription(ctx context.Context, uri string, subscribe bool) {
+// subscribe records a session's (un)subscription, which decides who gets
+// resources/updated, and passes it on to the server that owns the URI.
+func (e *endpoint) subscribe(ctx context.Context, uri string, subscribe bool) {
+	if s := sessionOf(ctx); s != nil {
+		e.client(s.SessionID()).subscribe(uri, subscribe)
+	}
 	name := e.serverForURI(uri)
 	if name == "" {
 		return
@@ -398,17 +391,6 @@ func (e *endpoint) forwardSubscription(ctx context.Context, uri string, subscrib
 	if err != nil {
 		e.g.log.Warn("forward resource subscription", "server", name, "uri", uri, "err", err)
 	}
-}
-
-// wantsLog reports whether a session wants a log message of this level:
-// every message until the session sets a level, as the spec allows.
-func (e *endpoint) wantsLog(sessionID string, level any) bool {
-	v, ok := e.logLevels.Load(sessionID)
-	if !ok {
-		return true
-	}
-	l, _ := level.(string)
-	return mcp.LoggingLevel(l).ShouldSendTo(v.(mcp.LoggingLevel))
 }
 
 // forEachUsable runs fn on every running server of this endpoint that

@@ -49,9 +49,12 @@ type Options struct {
 
 // Gateway owns the upstreams and the endpoints clients connect to.
 type Gateway struct {
-	log            *slog.Logger
-	recorder       Recorder
-	catalogs       CatalogCache
+	log      *slog.Logger
+	recorder Recorder
+	catalogs CatalogCache
+	// saved holds the catalog last written per upstream, so state changes
+	// that leave the catalog as it was (degraded, ready again) write nothing.
+	saved          sync.Map // *upstream.Upstream -> *upstream.Catalog
 	sessionIdleTTL time.Duration
 	calls          *calls
 	sessionCount   atomic.Int64
@@ -135,6 +138,7 @@ func (g *Gateway) Apply(cfg *config.Config) {
 	g.kick()
 	var wg sync.WaitGroup
 	for _, u := range stopping {
+		g.saved.Delete(u)
 		wg.Add(1)
 		go func() { defer wg.Done(); u.Stop() }()
 	}
@@ -193,7 +197,12 @@ func (g *Gateway) saveCatalog(u *upstream.Upstream) {
 	if g.catalogs == nil || u.State() != upstream.StateReady {
 		return
 	}
-	data, err := upstream.EncodeCatalog(u.Config(), u.Catalog())
+	cat := u.Catalog()
+	if last, ok := g.saved.Load(u); ok && last == cat {
+		return
+	}
+	g.saved.Store(u, cat)
+	data, err := upstream.EncodeCatalog(u.Config(), cat)
 	if err != nil {
 		g.log.Warn("save catalog", "server", u.Name(), "err", err)
 		return
@@ -410,8 +419,8 @@ func (g *Gateway) onNotification(u *upstream.Upstream, n mcp.JSONRPCNotification
 	case string(mcp.MethodNotificationResourceUpdated):
 		uri, _ := params["uri"].(string)
 		for _, e := range g.endpointsWith(u.Name()) {
-			e.sessions.Range(func(id, _ any) bool {
-				if e.subscribed(id.(string), uri) {
+			e.clients.Range(func(id, c any) bool {
+				if c.(*clientState).subscribed(uri) {
 					_ = e.srv.SendNotificationToSpecificClient(id.(string), n.Method, params)
 				}
 				return true
@@ -422,14 +431,14 @@ func (g *Gateway) onNotification(u *upstream.Upstream, n mcp.JSONRPCNotification
 		// progress on this server, else to every session that sees it.
 		isLog := n.Method == string(mcp.MethodNotificationMessage)
 		if c := g.calls.latest(u.Name()); c != nil {
-			if s := sessionOf(c.ctx); s != nil && (!isLog || c.ep.wantsLog(s.SessionID(), params["level"])) {
+			if s := sessionOf(c.ctx); s != nil && (!isLog || c.ep.known(s.SessionID()).wantsLog(params["level"])) {
 				_ = c.ep.srv.SendNotificationToClient(c.ctx, n.Method, params)
 			}
 			return
 		}
 		for _, e := range g.endpointsWith(u.Name()) {
-			e.sessions.Range(func(id, _ any) bool {
-				if !isLog || e.wantsLog(id.(string), params["level"]) {
+			e.clients.Range(func(id, c any) bool {
+				if !isLog || c.(*clientState).wantsLog(params["level"]) {
 					_ = e.srv.SendNotificationToSpecificClient(id.(string), n.Method, params)
 				}
 				return true

@@ -299,14 +299,14 @@ func TestApplyTouchesOnlyChangedServers(t *testing.T) {
 	if got := resultText(callTool(t, c, "beta__env", map[string]any{"name": "GREETING"})); got != "hi" {
 		t.Fatalf("changed beta did not get its new env: %q", got)
 	}
-	if pid, _ := strconv.Atoi(betaPID); processAlive(pid) {
+	if pid, _ := strconv.Atoi(betaPID); testdeps.ProcessAlive(pid) {
 		t.Fatalf("old beta process %d still runs after its config changed", pid)
 	}
 
 	disabled := stdioServer(t, func(s *config.Server) { s.Enabled = ptr(false) })
 	h.gw.Apply(&config.Config{Servers: map[string]*config.Server{"alpha": disabled}})
 	testdeps.Eventually(t, time.Second, "only nothing listed", func() bool { return len(testdeps.ToolNames(t, c)) == 0 })
-	if pid, _ := strconv.Atoi(alphaPID); processAlive(pid) {
+	if pid, _ := strconv.Atoi(alphaPID); testdeps.ProcessAlive(pid) {
 		t.Fatalf("disabled alpha's process %d still runs", pid)
 	}
 }
@@ -324,7 +324,7 @@ func TestCloseLeavesNoProcesses(t *testing.T) {
 	}
 	h.gw.Close()
 	for _, pid := range pids {
-		if processAlive(pid) {
+		if testdeps.ProcessAlive(pid) {
 			t.Fatalf("process %d survived Close", pid)
 		}
 	}
@@ -334,7 +334,7 @@ func TestIdleServerStopsAndStartsAgainOnUse(t *testing.T) {
 	h := newHarness(t, map[string]*config.Server{"lazy": stdioServer(t, func(s *config.Server) { s.IdleTTLS = 1 })})
 	c := h.connect("/mcp")
 	pid, _ := strconv.Atoi(resultText(callTool(t, c, "lazy__pid", nil)))
-	testdeps.Eventually(t, 5*time.Second, "idle server stopped", func() bool { return !processAlive(pid) })
+	testdeps.Eventually(t, 5*time.Second, "idle server stopped", func() bool { return !testdeps.ProcessAlive(pid) })
 	if !slices.Contains(testdeps.ToolNames(t, c), "lazy__echo") {
 		t.Fatal("a cold server's tools must stay listed")
 	}
@@ -475,7 +475,7 @@ func TestFrozenServerFailsHealthChecksAndIsRestarted(t *testing.T) {
 		st := u.Status()
 		return st.State == "ready" && st.PID != pid
 	})
-	testdeps.Eventually(t, 5*time.Second, "the frozen process killed", func() bool { return !processAlive(pid) })
+	testdeps.Eventually(t, 5*time.Second, "the frozen process killed", func() bool { return !testdeps.ProcessAlive(pid) })
 }
 
 func TestResourceUpdatesReachSubscribedSessions(t *testing.T) {

@@ -2,7 +2,6 @@ package gateway_test
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -69,18 +68,7 @@ func (h *harness) connect(path string, opts ...client.ClientOption) *client.Clie
 		h.t.Fatal(err)
 	}
 	c := client.NewClient(tr, append([]client.ClientOption{client.WithLegacyProtocolOnly()}, opts...)...)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := c.Start(context.Background()); err != nil {
-		h.t.Fatal(err)
-	}
-	req := mcp.InitializeRequest{}
-	req.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
-	req.Params.ClientInfo = mcp.Implementation{Name: "gateway-test", Version: "1"}
-	if _, err := c.Initialize(ctx, req); err != nil {
-		h.t.Fatalf("initialize %s: %v", path, err)
-	}
-	h.t.Cleanup(func() { _ = c.Close() })
+	testdeps.Initialize(h.t, c, "gateway-test")
 	return c
 }
 
@@ -106,14 +94,4 @@ func resultText(r *mcp.CallToolResult) string {
 		}
 	}
 	return b.String()
-}
-
-// processAlive reports whether a PID still runs (and is not a zombie).
-func processAlive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	fields := strings.Fields(string(b))
-	return len(fields) > 2 && fields[2] != "Z"
 }

@@ -2,6 +2,9 @@ package testdeps
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,4 +40,34 @@ func ToolNames(t testing.TB, c *client.Client) []string {
 		names = append(names, tl.Name)
 	}
 	return names
+}
+
+// Initialize starts a client and performs the MCP handshake as clientName
+// (protocol 2025-11-25); the client is closed when the test ends.
+func Initialize(t testing.TB, c *client.Client, clientName string) {
+	t.Helper()
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req := mcp.InitializeRequest{}
+	req.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+	req.Params.ClientInfo = mcp.Implementation{Name: clientName, Version: "1"}
+	if _, err := c.Initialize(ctx, req); err != nil {
+		t.Fatalf("initialize: %v", err)
+	}
+}
+
+// ProcessAlive reports whether a process runs and is not a zombie.
+func ProcessAlive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	// The state follows the command name, which is in parentheses.
+	rest := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(rest) > 0 && rest[0] != "Z"
 }
