@@ -292,7 +292,11 @@ func TestApplyTouchesOnlyChangedServers(t *testing.T) {
 		"beta":  stdioServer(t, func(s *config.Server) { s.Env = map[string]string{"GREETING": "hi"} }),
 		"gamma": stdioServer(t),
 	}})
-	testdeps.Eventually(t, time.Second, "gamma's tools listed", func() bool { return slices.Contains(testdeps.ToolNames(t, c), "gamma__echo") })
+	// beta restarts with its new env, so its tools are back only once it is ready again.
+	testdeps.Eventually(t, 3*time.Second, "gamma's and the restarted beta's tools listed", func() bool {
+		names := testdeps.ToolNames(t, c)
+		return slices.Contains(names, "gamma__echo") && slices.Contains(names, "beta__env")
+	})
 	if got := resultText(callTool(t, c, "alpha__pid", nil)); got != alphaPID {
 		t.Fatalf("unchanged alpha was restarted: pid %s -> %s", alphaPID, got)
 	}
