@@ -98,7 +98,7 @@ func (g globalFlags) options() daemon.Options {
 	if home == "" {
 		home = config.Home()
 	}
-	return daemon.Options{Home: home, ConfigPath: g.config, Listen: g.listen, Logger: logger(home, g.logLevel)}
+	return daemon.Options{Home: home, ConfigPath: g.config, Listen: g.listen, Logger: logger(home, g.logLevel), Version: version}
 }
 
 func serve(g globalFlags) error {

@@ -18,7 +18,9 @@ import (
 	"syscall"
 	"time"
 
+	"switchboard/backend/api"
 	"switchboard/backend/config"
+	"switchboard/backend/events"
 	"switchboard/backend/gateway"
 	"switchboard/backend/store"
 )
@@ -29,6 +31,7 @@ type Options struct {
 	ConfigPath string // default Home/config.json
 	Listen     string // overrides the config's listen
 	Logger     *slog.Logger
+	Version    string
 }
 
 // Daemon is a running core.
@@ -38,9 +41,12 @@ type Daemon struct {
 	lock    *os.File
 	store   *store.Store
 	gw      *gateway.Gateway
+	events  *events.Bus
+	api     *api.Server
 	tcp     net.Listener
 	sock    net.Listener
 	http    *http.Server
+	cfg     *config.Manager
 	cancel  context.CancelFunc
 	watched chan struct{}
 }
@@ -88,9 +94,8 @@ func Start(opts Options) (_ *Daemon, err error) {
 	}
 	d.store.SetRetention(time.Duration(cfg.RetentionDays()) * 24 * time.Hour)
 
-	d.gw = gateway.New(gateway.Options{Logger: d.log, Recorder: d.store, Catalogs: catalogStore{d.store, d.log}})
-	handler := d.gw.Handler()
-	d.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	d.events = events.New(4096)
+	d.gw = gateway.New(gateway.Options{Logger: d.log, Recorder: d.store, Catalogs: catalogStore{d.store, d.log}, Events: d.events})
 
 	listen := opts.Listen
 	if listen == "" {
@@ -107,27 +112,34 @@ func Start(opts Options) (_ *Daemon, err error) {
 	if err := os.Chmod(sockPath, 0o600); err != nil {
 		return nil, fmt.Errorf("restrict socket %s: %w", sockPath, err)
 	}
-	go d.serve(d.tcp)
-	go d.serve(d.sock)
 
 	d.gw.Apply(cfg)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
-	w := &config.Watcher{Path: opts.ConfigPath,
-		OnChange: func(c *config.Config) {
-			d.log.Info("config file changed; applying")
+	d.cfg = config.NewManager(opts.ConfigPath, cfg,
+		func(c *config.Config) {
 			d.store.SetRetention(time.Duration(c.RetentionDays()) * 24 * time.Hour)
 			d.gw.Apply(c)
+			d.events.Publish(events.ConfigReloaded, "", nil)
 		},
-		OnError: func(err error) {
+		func(err error) {
 			d.log.Error("config edit rejected; the last good config stays in force", "err", err)
-		},
-	}
-	w.Accept(cfg)
+			d.events.Publish(events.ConfigRejected, "", map[string]any{"error": err.Error()})
+		})
+	d.api = api.New(api.Options{Gateway: d.gw, Store: d.store, Config: d.cfg, Events: d.events,
+		Logger: d.log, Version: opts.Version, Started: time.Now(), Addr: d.Addr, Socket: sockPath})
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", d.gw.Handler())
+	mux.Handle("/mcp/", d.gw.Handler())
+	mux.Handle("/", d.api)
+	d.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ConnContext: api.ConnContext}
+	go d.serve(d.tcp)
+	go d.serve(d.sock)
+
 	go func() {
 		defer close(d.watched)
-		if err := w.Run(ctx); err != nil && ctx.Err() == nil {
+		if err := d.cfg.Run(ctx); err != nil && ctx.Err() == nil {
 			d.log.Error("config watch stopped", "err", err)
 		}
 	}()
@@ -143,6 +155,12 @@ func (d *Daemon) serve(l net.Listener) {
 
 // Gateway is the running gateway.
 func (d *Daemon) Gateway() *gateway.Gateway { return d.gw }
+
+// Config is the config in force and the way to change it.
+func (d *Daemon) Config() *config.Manager { return d.cfg }
+
+// Events is the event bus.
+func (d *Daemon) Events() *events.Bus { return d.events }
 
 // Store is the open store.
 func (d *Daemon) Store() *store.Store { return d.store }

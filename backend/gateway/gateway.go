@@ -8,12 +8,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +19,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"switchboard/backend/config"
+	"switchboard/backend/events"
+	"switchboard/backend/hostcheck"
 	"switchboard/backend/store"
 	"switchboard/backend/upstream"
 )
@@ -45,12 +44,16 @@ type Options struct {
 	Catalogs CatalogCache // may be nil: then every server starts once at start-up
 	// SessionIdleTTL ends client sessions that have been silent this long.
 	SessionIdleTTL time.Duration
+	// Events hears server state changes, tool list changes, calls and
+	// sessions; may be nil.
+	Events *events.Bus
 }
 
 // Gateway owns the upstreams and the endpoints clients connect to.
 type Gateway struct {
 	log      *slog.Logger
 	recorder Recorder
+	events   *events.Bus
 	catalogs CatalogCache
 	// saved holds the catalog last written per upstream, so state changes
 	// that leave the catalog as it was (degraded, ready again) write nothing.
@@ -90,6 +93,7 @@ func New(opts Options) *Gateway {
 	g := &Gateway{
 		log:            opts.Logger,
 		recorder:       opts.Recorder,
+		events:         opts.Events,
 		catalogs:       opts.Catalogs,
 		sessionIdleTTL: opts.SessionIdleTTL,
 		calls:          newCalls(),
@@ -465,10 +469,6 @@ func (g *Gateway) Handler() http.Handler {
 		}
 		e.ServeHTTP(w, r)
 	})
-	mux.HandleFunc("/health/live", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"status":"ok"}`))
-	})
 	return g.CheckOrigin(mux)
 }
 
@@ -477,7 +477,7 @@ func (g *Gateway) Handler() http.Handler {
 // cors_origins: together they stop DNS-rebinding and drive-by pages.
 func (g *Gateway) CheckOrigin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !loopbackHost(r.Host) {
+		if !hostcheck.LoopbackHost(r.Host) {
 			writeError(w, http.StatusForbidden, "ForbiddenHost",
 				fmt.Sprintf("Host %q is not allowed: Switchboard only answers to localhost, 127.0.0.1 or [::1]", r.Host))
 			return
@@ -493,29 +493,8 @@ func (g *Gateway) CheckOrigin(next http.Handler) http.Handler {
 
 func (g *Gateway) originAllowed(origin string) bool {
 	g.mu.RLock()
-	listed := slices.Contains(g.origins, origin)
-	g.mu.RUnlock()
-	if listed {
-		return true
-	}
-	u, err := url.Parse(origin)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return false
-	}
-	return loopbackHost(u.Host)
-}
-
-func loopbackHost(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	host = strings.Trim(host, "[]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	defer g.mu.RUnlock()
+	return hostcheck.OriginAllowed(origin, g.origins)
 }
 
 // writeError writes the error envelope every Switchboard HTTP error uses.

@@ -1,0 +1,129 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/sys/unix"
+
+	"switchboard/backend/config"
+	"switchboard/backend/hostcheck"
+)
+
+// Principal is who made a request.
+type Principal struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+	// Via is how they were recognised: "socket" or "api_key".
+	Via string `json:"via"`
+}
+
+type connKey struct{}
+
+// connInfo is what we know about a connection from accepting it.
+type connInfo struct {
+	socket   bool
+	sameUser bool
+	peerUID  int
+	ownerUID int
+}
+
+// ConnContext is for http.Server.ConnContext: it marks connections that came
+// in on the unix socket and checks that their peer is the owning user.
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		return ctx
+	}
+	info := &connInfo{socket: true, peerUID: -1, ownerUID: os.Getuid()}
+	if raw, err := uc.SyscallConn(); err == nil {
+		_ = raw.Control(func(fd uintptr) {
+			if cred, err := unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED); err == nil {
+				info.peerUID = int(cred.Uid)
+			}
+		})
+	}
+	info.sameUser = info.peerUID == info.ownerUID
+	return context.WithValue(ctx, connKey{}, info)
+}
+
+func connOf(ctx context.Context) *connInfo {
+	if c, ok := ctx.Value(connKey{}).(*connInfo); ok {
+		return c
+	}
+	return &connInfo{}
+}
+
+type requestKey struct{}
+
+// requestInfo travels with a request into its handler.
+type requestInfo struct {
+	id        string
+	principal *Principal
+	socket    bool
+	ctx       context.Context // the net/http request's, cancelled when the caller goes
+}
+
+func requestOf(c *fiber.Ctx) *requestInfo {
+	if ri, ok := c.Locals(requestKey{}).(*requestInfo); ok {
+		return ri
+	}
+	return &requestInfo{ctx: context.Background()}
+}
+
+// authenticate finds who is calling. On the socket the peer was checked when
+// it connected; on TCP routes under /api need the key.
+func (s *Server) authenticate(r *http.Request, conn *connInfo, cfg *config.Config) (*Principal, *Error) {
+	if conn.socket {
+		return &Principal{Name: "local-user", Role: "admin", Via: "socket"}, nil
+	}
+	key := presentedKey(r)
+	if key != "" && cfg.APIKey != "" && subtle.ConstantTimeCompare([]byte(key), []byte(cfg.APIKey)) == 1 {
+		return &Principal{Name: "admin", Role: "admin", Via: "api_key"}, nil
+	}
+	if !needsKey(r.URL.Path) {
+		return nil, nil
+	}
+	if key == "" {
+		return nil, apiErr(http.StatusUnauthorized, "Unauthorized", "an API key is needed: send it as X-API-Key, Authorization: Bearer <key> or ?apikey=; it is \"api_key\" in %s", s.opts.Config.Path())
+	}
+	return nil, apiErr(http.StatusUnauthorized, "Unauthorized", "the API key is not valid")
+}
+
+func presentedKey(r *http.Request) string {
+	if k := r.Header.Get("X-API-Key"); k != "" {
+		return k
+	}
+	if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return r.URL.Query().Get("apikey")
+}
+
+func loopbackHost(h string) bool { return hostcheck.LoopbackHost(h) }
+
+func originAllowed(origin string, listed []string) bool {
+	return hostcheck.OriginAllowed(origin, listed)
+}
+
+func setCORS(h http.Header, origin string) {
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Add("Vary", "Origin")
+	h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", "Content-Type, X-API-Key, Authorization, X-Request-ID, Last-Event-ID")
+	h.Set("Access-Control-Expose-Headers", "X-Request-ID")
+	h.Set("Access-Control-Max-Age", "600")
+}
+
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

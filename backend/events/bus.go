@@ -1,0 +1,173 @@
+// Package events is Switchboard's one event bus. Every event gets the next
+// id, so a subscriber that reconnects can ask for what it missed; the last
+// events are kept in a ring for that. Publishing never waits: a subscriber
+// whose buffer is full is dropped and told so.
+package events
+
+import (
+	"slices"
+	"sync"
+	"time"
+)
+
+// Event types.
+const (
+	ServerState     = "server.state"      // data: state, last_error, restarts
+	ServerAdded     = "server.added"      // a server came into the config
+	ServerRemoved   = "server.removed"    // a server left the config
+	ServerUpdated   = "server.updated"    // a server's config changed
+	ConfigReloaded  = "config.reloaded"   // data: added, removed, changed
+	ConfigRejected  = "config.rejected"   // data: error
+	ToolsChanged    = "tools.changed"     // the tool index changed; data: count
+	ToolCallStarted = "tool_call.started" // data: server, tool, session
+	ToolCallEnded   = "tool_call.ended"   // data: outcome, duration_ms, error
+	SessionStarted  = "session.started"
+	SessionEnded    = "session.ended"
+	Quarantine      = "quarantine"         // a quarantine decision
+	Policy          = "policy"             // a policy decision
+	UpdateAvailable = "update.available"   // data: version, url
+	Dropped         = "subscriber.dropped" // sent to a subscriber that fell behind, then it is closed
+)
+
+// Event is one thing that happened.
+type Event struct {
+	ID     uint64    `json:"id"`
+	Type   string    `json:"type"`
+	Time   time.Time `json:"time"`
+	Server string    `json:"server,omitempty"`
+	Data   any       `json:"data,omitempty"`
+}
+
+// Bus fans events out to subscribers.
+type Bus struct {
+	mu   sync.Mutex
+	next uint64
+	ring []Event // the last len(ring) events, oldest at start
+	size int
+	subs map[*Subscription]struct{}
+}
+
+// New makes a bus that keeps the last ringSize events for resuming.
+func New(ringSize int) *Bus {
+	if ringSize <= 0 {
+		ringSize = 1024
+	}
+	return &Bus{size: ringSize, subs: map[*Subscription]struct{}{}}
+}
+
+// Subscription receives events on C until it is closed: by Close, or by the
+// bus when it fell behind (its last event is then of type Dropped).
+type Subscription struct {
+	C      <-chan Event
+	c      chan Event
+	types  []string
+	bus    *Bus
+	closed bool
+}
+
+// Publish stamps and delivers an event. It never blocks.
+func (b *Bus) Publish(typ, server string, data any) Event {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.next++
+	ev := Event{ID: b.next, Type: typ, Time: time.Now().UTC(), Server: server, Data: data}
+	if len(b.ring) == b.size {
+		copy(b.ring, b.ring[1:])
+		b.ring = b.ring[:b.size-1]
+	}
+	b.ring = append(b.ring, ev)
+	for s := range b.subs {
+		if !s.wants(typ) {
+			continue
+		}
+		select {
+		case s.c <- ev:
+		default:
+			b.dropLocked(s)
+		}
+	}
+	return ev
+}
+
+// dropLocked ends a subscriber that fell behind. Its buffer is full, so one
+// event is taken out to make room for the notice.
+func (b *Bus) dropLocked(s *Subscription) {
+	select {
+	case <-s.c:
+	default:
+	}
+	s.c <- Event{ID: b.next, Type: Dropped, Time: time.Now().UTC(),
+		Data: map[string]any{"reason": "the subscriber did not keep up; reconnect with the last id it saw to resume"}}
+	b.closeLocked(s)
+}
+
+// Subscribe starts a subscription to the given types (all when empty) with
+// room for buffer events. With since > 0, the events after that id still in
+// the ring are delivered first; missed is true when some of them were
+// already gone.
+func (b *Bus) Subscribe(types []string, buffer int, since uint64) (sub *Subscription, missed bool) {
+	if buffer <= 0 {
+		buffer = 256
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var backlog []Event
+	if since > 0 && since < b.next {
+		if len(b.ring) == 0 || b.ring[0].ID > since+1 {
+			missed = true
+		}
+		for _, ev := range b.ring {
+			if ev.ID > since {
+				backlog = append(backlog, ev)
+			}
+		}
+	}
+	s := &Subscription{types: types, bus: b}
+	var want []Event
+	for _, ev := range backlog {
+		if s.wants(ev.Type) {
+			want = append(want, ev)
+		}
+	}
+	s.c = make(chan Event, buffer+len(want))
+	s.C = s.c
+	for _, ev := range want {
+		s.c <- ev
+	}
+	b.subs[s] = struct{}{}
+	return s, missed
+}
+
+// LastID is the id of the newest event.
+func (b *Bus) LastID() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.next
+}
+
+// Subscribers counts the open subscriptions.
+func (b *Bus) Subscribers() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.subs)
+}
+
+// Close ends the subscription; C is closed.
+func (s *Subscription) Close() {
+	s.bus.mu.Lock()
+	defer s.bus.mu.Unlock()
+	s.bus.closeLocked(s)
+}
+
+func (b *Bus) closeLocked(s *Subscription) {
+	if s.closed {
+		return
+	}
+	s.closed = true
+	delete(b.subs, s)
+	close(s.c)
+}
+
+func (s *Subscription) wants(typ string) bool {
+	return len(s.types) == 0 || slices.Contains(s.types, typ)
+}
