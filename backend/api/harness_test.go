@@ -14,6 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"switchboard/backend/config"
 	"switchboard/backend/daemon"
 	"switchboard/backend/testdeps"
@@ -191,4 +195,43 @@ func (h *harness) fileConfig() *config.Config {
 		h.t.Fatal(err)
 	}
 	return c
+}
+
+// mcpClient opens an initialised MCP session on the core's /mcp over TCP.
+func (h *harness) mcpClient() *client.Client {
+	h.t.Helper()
+	tr, err := transport.NewStreamableHTTP("http://" + h.d.Addr() + "/mcp")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	c := client.NewClient(tr, client.WithLegacyProtocolOnly())
+	testdeps.Initialize(h.t, c, "api-test")
+	h.t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// callTool calls a tool on /mcp and returns its result.
+func (h *harness) callTool(c *client.Client, name string, args map[string]any) *mcp.CallToolResult {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = name
+	req.Params.Arguments = args
+	res, err := c.CallTool(ctx, req)
+	if err != nil {
+		h.t.Fatalf("call %s: %v", name, err)
+	}
+	return res
+}
+
+// text joins the text content of a tool result.
+func text(r *mcp.CallToolResult) string {
+	var b strings.Builder
+	for _, c := range r.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			b.WriteString(tc.Text)
+		}
+	}
+	return b.String()
 }

@@ -122,5 +122,5 @@ func redact(v string) string {
 	if redactedRe.MatchString(v) {
 		return v
 	}
-	return "***"
+	return Masked
 }

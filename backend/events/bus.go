@@ -42,7 +42,8 @@ type Event struct {
 type Bus struct {
 	mu   sync.Mutex
 	next uint64
-	ring []Event // the last len(ring) events, oldest at start
+	ring []Event // circular: the last events; once full, ring[head] is the oldest
+	head int
 	size int
 	subs map[*Subscription]struct{}
 }
@@ -71,11 +72,12 @@ func (b *Bus) Publish(typ, server string, data any) Event {
 	defer b.mu.Unlock()
 	b.next++
 	ev := Event{ID: b.next, Type: typ, Time: time.Now().UTC(), Server: server, Data: data}
-	if len(b.ring) == b.size {
-		copy(b.ring, b.ring[1:])
-		b.ring = b.ring[:b.size-1]
+	if len(b.ring) < b.size {
+		b.ring = append(b.ring, ev)
+	} else {
+		b.ring[b.head] = ev
+		b.head = (b.head + 1) % b.size
 	}
-	b.ring = append(b.ring, ev)
 	for s := range b.subs {
 		if !s.wants(typ) {
 			continue
@@ -113,10 +115,11 @@ func (b *Bus) Subscribe(types []string, buffer int, since uint64) (sub *Subscrip
 	defer b.mu.Unlock()
 	var backlog []Event
 	if since > 0 && since < b.next {
-		if len(b.ring) == 0 || b.ring[0].ID > since+1 {
+		ordered := append(slices.Clone(b.ring[b.head:]), b.ring[:b.head]...)
+		if len(ordered) == 0 || ordered[0].ID > since+1 {
 			missed = true
 		}
-		for _, ev := range b.ring {
+		for _, ev := range ordered {
 			if ev.ID > since {
 				backlog = append(backlog, ev)
 			}

@@ -61,6 +61,11 @@ type Gateway struct {
 	sessionIdleTTL time.Duration
 	calls          *calls
 	sessionCount   atomic.Int64
+	// lastState is the state last published per supervisor, lastTools the
+	// tool names last published, so only real changes become events.
+	lastState sync.Map // *upstream.Upstream -> upstream.State
+	toolsMu   sync.Mutex
+	lastTools []string
 
 	mu        sync.RWMutex
 	cfg       *config.Config
@@ -138,6 +143,15 @@ func (g *Gateway) Apply(cfg *config.Config) {
 
 	if len(d.Added)+len(d.Removed)+len(d.Changed) > 0 {
 		g.log.Info("config applied", "added", d.Added, "removed", d.Removed, "changed", d.Changed)
+	}
+	for _, n := range d.Added {
+		g.publish(events.ServerAdded, n, nil)
+	}
+	for _, n := range d.Changed {
+		g.publish(events.ServerUpdated, n, nil)
+	}
+	for _, n := range d.Removed {
+		g.publish(events.ServerRemoved, n, nil)
 	}
 	g.kick()
 	var wg sync.WaitGroup
@@ -316,6 +330,7 @@ func (g *Gateway) syncNow() {
 	for _, e := range endpoints {
 		e.sync(ups)
 	}
+	g.toolsChanged()
 }
 
 // single returns the endpoint of one server, creating it on first use.
@@ -372,6 +387,7 @@ func (g *Gateway) do(ctx context.Context, e *endpoint, name string, meta *mcp.Me
 func (g *Gateway) hooks() upstream.Hooks {
 	return upstream.Hooks{
 		OnChange: func(u *upstream.Upstream) {
+			g.stateChanged(u)
 			g.kick()
 			go g.saveCatalog(u)
 		},

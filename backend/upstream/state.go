@@ -48,3 +48,8 @@ func canTransition(from, to State) bool {
 
 // Usable reports whether calls can be sent in this state.
 func (s State) Usable() bool { return s == StateReady || s == StateDegraded }
+
+// States lists every state, in the order of a server's life.
+func States() []State {
+	return []State{StateCold, StateStarting, StateReady, StateDegraded, StateDead, StateDisabled, StateStopped}
+}

@@ -80,6 +80,7 @@ type Upstream struct {
 	log     *slog.Logger
 	backoff Backoff
 	stderr  *RingBuffer
+	health  healthHistory
 
 	catalog  atomic.Pointer[Catalog]
 	lastUsed atomic.Int64
@@ -241,6 +242,9 @@ func (u *Upstream) unavailableLocked() error {
 	case StateDisabled:
 		return fmt.Errorf("%w: server %q is disabled", ErrUnavailable, u.name)
 	case StateStopped:
+		if strings.HasPrefix(u.lastErr, "stopped: ") {
+			return fmt.Errorf("%w: server %q was %s", ErrUnavailable, u.name, u.lastErr)
+		}
 		return fmt.Errorf("%w: server %q has been stopped", ErrUnavailable, u.name)
 	case StateDead:
 		wait := time.Until(u.nextRestart).Round(100 * time.Millisecond)
@@ -689,8 +693,14 @@ func (u *Upstream) healthCheck() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), min(u.cfg.ConnectTimeout(), 10*time.Second))
+	began := time.Now()
 	err := c.client.Ping(ctx)
 	cancel()
+	check := HealthCheck{Time: began.UTC(), OK: err == nil, LatencyMS: float64(time.Since(began).Microseconds()) / 1000}
+	if err != nil {
+		check.Error = err.Error()
+	}
+	u.health.add(check)
 	u.mu.Lock()
 	if u.conn != c {
 		u.mu.Unlock()
