@@ -26,7 +26,7 @@ import (
 // harness is a real Switchboard core (config file, store, gateway, TCP and
 // unix socket) in a temporary home, with clients for both listeners.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	d      *daemon.Daemon
 	home   string
 	key    string
@@ -41,7 +41,7 @@ func stdioServer(t testing.TB) *config.Server {
 
 // newHarness starts a core whose config has servers; it waits until their
 // first start attempts end.
-func newHarness(t *testing.T, servers map[string]*config.Server) *harness {
+func newHarness(t testing.TB, servers map[string]*config.Server) *harness {
 	t.Helper()
 	// A short home path: unix socket paths are limited to about 100 bytes.
 	home, err := os.MkdirTemp("", "sbapi")

@@ -99,7 +99,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("X-Request-ID", rid)
 	conn := connOf(r.Context())
-	cfg := s.opts.Config.Current()
+	cfg := s.opts.Config.Snapshot()
 
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {

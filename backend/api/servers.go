@@ -184,8 +184,8 @@ func (s *Server) serverInfo(name string, sc *config.Server, withConfig bool) Ser
 		t := st.NextRestart.UTC()
 		info.NextRestart = &t
 	}
-	if hs := u.HealthHistory(); len(hs) > 0 {
-		info.LastCheck = &hs[len(hs)-1]
+	if hc, ok := u.LastHealthCheck(); ok {
+		info.LastCheck = &hc
 	}
 	return info
 }
@@ -203,7 +203,7 @@ func (s *Server) listServers(c *fiber.Ctx) error {
 	if state != "" && !slices.Contains(upstream.States(), upstream.State(state)) {
 		return errInvalid("state", "must be one of %v, got %q", upstream.States(), state)
 	}
-	cfg := s.opts.Config.Current()
+	cfg := s.opts.Config.Snapshot()
 	names := make([]string, 0, len(cfg.Servers))
 	for n := range cfg.Servers {
 		names = append(names, n)
@@ -241,7 +241,7 @@ func boolQuery(c *fiber.Ctx, name string) (*bool, error) {
 
 // serverConfig finds a server in the config in force.
 func (s *Server) serverConfig(name string) (*config.Server, error) {
-	sc := s.opts.Config.Current().Servers[name]
+	sc := s.opts.Config.Snapshot().Servers[name]
 	if sc == nil {
 		return nil, errNotFound("ServerNotFound", "no server named %q is configured", name)
 	}

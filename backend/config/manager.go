@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,7 +29,7 @@ type Manager struct {
 	watcher *Watcher
 
 	mu      sync.Mutex // one change at a time, applied in order
-	cur     *Config
+	cur     atomic.Pointer[Config]
 	lastErr error
 	errAt   time.Time
 }
@@ -37,7 +38,8 @@ type Manager struct {
 // force. apply is called with every new config; onError with every edit on
 // disk that was rejected.
 func NewManager(path string, cfg *Config, apply func(*Config), onError func(error)) *Manager {
-	m := &Manager{path: path, apply: apply, onError: onError, cur: cfg.Clone()}
+	m := &Manager{path: path, apply: apply, onError: onError}
+	m.cur.Store(cfg.Clone())
 	m.watcher = &Watcher{Path: path, OnChange: m.fromDisk, OnError: m.rejected}
 	m.watcher.Accept(cfg)
 	return m
@@ -47,11 +49,12 @@ func NewManager(path string, cfg *Config, apply func(*Config), onError func(erro
 func (m *Manager) Path() string { return m.path }
 
 // Current is a copy of the config in force.
-func (m *Manager) Current() *Config {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.cur.Clone()
-}
+func (m *Manager) Current() *Config { return m.cur.Load().Clone() }
+
+// Snapshot is the config in force itself, for reading only: it is never
+// changed in place (a change replaces it), so it needs no copy, but a caller
+// must not change it either. Use Current for a copy to change.
+func (m *Manager) Snapshot() *Config { return m.cur.Load() }
 
 // LastError is the last rejected edit of the file and when it happened, or
 // nil once a good config was loaded after it.
@@ -129,7 +132,7 @@ func (m *Manager) DiskDiff() (DiffResult, error) {
 func (m *Manager) Backup(keep int) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	data, err := Encode(m.cur)
+	data, err := Encode(m.cur.Load())
 	if err != nil {
 		return "", err
 	}
@@ -166,7 +169,7 @@ func (m *Manager) fromDisk(c *Config) {
 }
 
 func (m *Manager) setLocked(c *Config) {
-	m.cur = c
+	m.cur.Store(c)
 	m.lastErr = nil
 	if m.apply != nil {
 		m.apply(c.Clone())

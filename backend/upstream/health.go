@@ -41,6 +41,18 @@ func (h *healthHistory) list() []HealthCheck {
 	return append([]HealthCheck(nil), h.checks...)
 }
 
+func (h *healthHistory) last() (HealthCheck, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.checks) == 0 {
+		return HealthCheck{}, false
+	}
+	return h.checks[len(h.checks)-1], true
+}
+
+// LastHealthCheck is the newest health check, if any ran.
+func (u *Upstream) LastHealthCheck() (HealthCheck, bool) { return u.health.last() }
+
 // HealthHistory lists the last health checks, oldest first.
 func (u *Upstream) HealthHistory() []HealthCheck { return u.health.list() }
 
