@@ -281,6 +281,13 @@ func (e *endpoint) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	up.Params.Name = t.name
 	args := rawArgs(req)
 	up.Params.Arguments = args
+	if e.g.events != nil {
+		var sid string
+		if s := sessionOf(ctx); s != nil {
+			sid = s.SessionID()
+		}
+		e.g.callStarted(t.server, t.name, sid)
+	}
 	var res *mcp.CallToolResult
 	err := e.g.do(ctx, e, t.server, req.Params.Meta, func(ctx context.Context, cl *client.Client, meta *mcp.Meta) (err error) {
 		up.Params.Meta = meta
@@ -298,7 +305,7 @@ func (e *endpoint) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 }
 
 func (g *Gateway) recordCall(ctx context.Context, t target, args json.RawMessage, start time.Time, res *mcp.CallToolResult, err error) {
-	if g.recorder == nil {
+	if g.recorder == nil && g.events == nil {
 		return
 	}
 	rec := store.ActivityRecord{Time: start, Server: t.server, Tool: t.name,
@@ -319,7 +326,10 @@ func (g *Gateway) recordCall(ctx context.Context, t target, args json.RawMessage
 	case res != nil && res.IsError:
 		rec.Outcome = "error"
 	}
-	g.recorder.Record(rec)
+	g.callEnded(rec)
+	if g.recorder != nil {
+		g.recorder.Record(rec)
+	}
 }
 
 func (e *endpoint) getPrompt(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
