@@ -23,6 +23,7 @@ import (
 	"switchboard/backend/events"
 	"switchboard/backend/gateway"
 	"switchboard/backend/store"
+	"switchboard/backend/updatecheck"
 )
 
 // MaxBodyBytes bounds a request body; a config with hundreds of servers is
@@ -43,6 +44,8 @@ type Options struct {
 	// Addr and Socket say where this instance listens, for /system/info.
 	Addr   func() string
 	Socket string
+	// Updates is the background update check, for /system/info; may be nil.
+	Updates *updatecheck.Checker
 }
 
 // Server is the control API.
@@ -67,10 +70,14 @@ func New(opts Options) *Server {
 	s.app = fiber.New(fiber.Config{
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
-		StrictRouting:         false,
-		CaseSensitive:         true,
-		BodyLimit:             MaxBodyBytes,
-		JSONEncoder:           marshalJSON,
+		// Params and Query values otherwise point into a buffer fiber reuses
+		// after the handler returns; handlers keep them (as map keys, in
+		// records), so they must be copies.
+		Immutable:     true,
+		StrictRouting: false,
+		CaseSensitive: true,
+		BodyLimit:     MaxBodyBytes,
+		JSONEncoder:   marshalJSON,
 	})
 	s.registerHealth()
 	s.registerServers()

@@ -89,12 +89,6 @@ type ServerHealth struct {
 	Checks    []upstream.HealthCheck `json:"checks"`
 }
 
-// ServerCalls is one page of a server's tool calls, newest first.
-type ServerCalls struct {
-	Items      []store.ActivityRecord `json:"items"`
-	NextCursor string                 `json:"next_cursor,omitempty"`
-}
-
 // BulkRequest limits a bulk action to some servers (all when empty).
 type BulkRequest struct {
 	Names []string `json:"names,omitempty"`
@@ -149,7 +143,7 @@ func (s *Server) registerServers() {
 		Response: upstream.HealthCheck{}}, s.checkServerHealth)
 	s.handle(Route{Method: "GET", Path: nameParam + "/calls", Tag: tag, Summary: "A server's tool calls, newest first",
 		Query:    []Param{{"limit", "integer", "page size (default 50, at most 1000)"}, {"cursor", "string", "next_cursor of the previous page"}},
-		Response: ServerCalls{}}, s.serverCalls)
+		Response: ActivityPage{}}, s.serverCalls)
 	for _, a := range []string{"enable_all", "disable_all", "restart_all", "reconnect"} {
 		action := a
 		s.handle(Route{Method: "POST", Path: "/api/v1/bulk/" + a, Tag: tag,
@@ -649,10 +643,11 @@ func (s *Server) serverCalls(c *fiber.Ctx) error {
 	if err != nil {
 		return errInvalid("cursor", "%v", err)
 	}
-	if items == nil {
-		items = []store.ActivityRecord{}
+	page := ActivityPage{Items: make([]Activity, 0, len(items)), NextCursor: next}
+	for i := range items {
+		page.Items = append(page.Items, activityOf(&items[i], false))
 	}
-	return c.JSON(ServerCalls{Items: items, NextCursor: next})
+	return c.JSON(page)
 }
 
 func (s *Server) bulk(c *fiber.Ctx, action string) error {

@@ -257,12 +257,12 @@ func TestLogsHealthAndCallHistoryOfAServer(t *testing.T) {
 		h.callTool(c, "alpha__echo", map[string]any{"text": strconv.Itoa(i)})
 	}
 	h.d.Store().Flush()
-	var page api.ServerCalls
+	var page api.ActivityPage
 	h.req("GET", "/api/v1/servers/alpha/calls?limit=2", nil).JSON(t, &page)
 	if len(page.Items) != 2 || page.NextCursor == "" || page.Items[0].Tool != "echo" {
 		t.Fatalf("first page of calls: %+v", page)
 	}
-	var next api.ServerCalls
+	var next api.ActivityPage
 	h.req("GET", "/api/v1/servers/alpha/calls?limit=10&cursor="+page.NextCursor, nil).JSON(t, &next)
 	if len(next.Items) != 2 { // the third echo and the stderr call
 		t.Fatalf("second page of calls: %+v", next)

@@ -81,3 +81,20 @@ func changedSettings(old, new *Config) []string {
 	}
 	return out
 }
+
+// LiveChange says whether two configs of a server differ only in keys that
+// take effect without reconnecting it: which tools are shown, how it is
+// named, described, tagged or quarantined, and its call, health-check and
+// idle timings. Such a change is applied to the running server.
+func LiveChange(old, new *Server) bool {
+	if old == nil || new == nil {
+		return false
+	}
+	strip := func(s *Server) *Server {
+		c := s.Clone()
+		c.DisabledTools, c.Description, c.Tags, c.Prefix, c.Quarantined = nil, "", nil, nil, false
+		c.CallTimeoutS, c.HealthCheckIntervalS, c.IdleTTLS = 0, 0, 0
+		return c
+	}
+	return strip(old).Equal(strip(new))
+}

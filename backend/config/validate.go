@@ -181,10 +181,14 @@ func checkURL(raw string) string {
 	}
 	u, err := url.Parse(refRe.ReplaceAllString(raw, "ref"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Sprintf("must be an absolute http:// or https:// URL such as https://example.com/mcp, got %q", raw)
+		// The message is logged and returned: no user or password in it.
+		shown := userInfoRe.ReplaceAllString(raw, "//***@")
+		return fmt.Sprintf("must be an absolute http:// or https:// URL such as https://example.com/mcp, got %q", shown)
 	}
 	return ""
 }
+
+var userInfoRe = regexp.MustCompile(`//[^/@]*@`)
 
 type validator struct{ problems []Problem }
 

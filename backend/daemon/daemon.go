@@ -22,7 +22,9 @@ import (
 	"switchboard/backend/config"
 	"switchboard/backend/events"
 	"switchboard/backend/gateway"
+	"switchboard/backend/metrics"
 	"switchboard/backend/store"
+	"switchboard/backend/updatecheck"
 )
 
 // Options say where the core lives and listens.
@@ -95,7 +97,10 @@ func Start(opts Options) (_ *Daemon, err error) {
 	d.store.SetRetention(time.Duration(cfg.RetentionDays()) * 24 * time.Hour)
 
 	d.events = events.New(4096)
-	d.gw = gateway.New(gateway.Options{Logger: d.log, Recorder: d.store, Catalogs: catalogStore{d.store, d.log}, Events: d.events})
+	// Each recorded call is counted in the metrics, then stored.
+	m := metrics.New(opts.Version)
+	d.gw = gateway.New(gateway.Options{Logger: d.log, Recorder: m.Tee(d.store), Catalogs: catalogStore{d.store, d.log}, Events: d.events})
+	m.Track(d.gw)
 
 	listen := opts.Listen
 	if listen == "" {
@@ -127,8 +132,14 @@ func Start(opts Options) (_ *Daemon, err error) {
 			d.log.Error("config edit rejected; the last good config stays in force", "err", err)
 			d.events.Publish(events.ConfigRejected, "", map[string]any{"error": err.Error()})
 		})
+	updates := &updatecheck.Checker{Current: opts.Version, State: d.store, Logger: d.log,
+		Enabled: func() bool { return d.cfg.Current().UpdateCheckEnabled() },
+		OnAvailable: func(st updatecheck.Status) {
+			d.events.Publish(events.UpdateAvailable, "", map[string]any{"version": st.Latest, "url": st.URL})
+		}}
 	d.api = api.New(api.Options{Gateway: d.gw, Store: d.store, Config: d.cfg, Events: d.events,
-		Logger: d.log, Version: opts.Version, Started: time.Now(), Addr: d.Addr, Socket: sockPath})
+		Logger: d.log, Version: opts.Version, Started: time.Now(), Addr: d.Addr, Socket: sockPath,
+		Metrics: m, Updates: updates})
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", d.gw.Handler())
 	mux.Handle("/mcp/", d.gw.Handler())
@@ -139,6 +150,10 @@ func Start(opts Options) (_ *Daemon, err error) {
 
 	go func() {
 		defer close(d.watched)
+		// The update check ends before the store closes.
+		checked := make(chan struct{})
+		go func() { defer close(checked); updates.Run(ctx) }()
+		defer func() { <-checked }()
 		if err := d.cfg.Run(ctx); err != nil && ctx.Err() == nil {
 			d.log.Error("config watch stopped", "err", err)
 		}

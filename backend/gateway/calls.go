@@ -125,9 +125,10 @@ func sessionOf(ctx context.Context) server.ClientSession {
 func clientName(s server.ClientSession) string {
 	if ci, ok := s.(server.SessionWithClientInfo); ok {
 		info := ci.GetClientInfo()
-		if info.Name != "" {
+		if info.Name != "" && info.Version != "" {
 			return info.Name + " " + info.Version
 		}
+		return info.Name
 	}
 	return ""
 }

@@ -37,6 +37,7 @@ type routes struct {
 	prompts    map[string]target
 	resources  map[string]string        // uri -> server
 	templates  map[string]templateRoute // uri template -> server
+	disabled   map[string]target        // exposed name -> a tool in its server's disabled_tools
 	servers    []string
 	collisions []Collision
 	rejected   []string
@@ -78,15 +79,7 @@ func newEndpoint(g *Gateway, single string) *endpoint {
 	e := &endpoint{g: g, single: single}
 	e.routes.Store(&routes{})
 	hooks := &server.Hooks{}
-	hooks.AddOnRegisterSession(func(ctx context.Context, s server.ClientSession) {
-		e.client(s.SessionID())
-		g.sessionCount.Add(1)
-	})
-	hooks.AddOnUnregisterSession(func(ctx context.Context, s server.ClientSession) {
-		if _, ok := e.clients.LoadAndDelete(s.SessionID()); ok {
-			g.sessionCount.Add(-1)
-		}
-	})
+	e.watchSessions(hooks)
 	hooks.AddBeforeSubscribe(func(ctx context.Context, id any, req *mcp.SubscribeRequest) {
 		e.subscribe(ctx, req.Params.URI, true)
 	})
@@ -163,7 +156,7 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 		}
 	}
 	slices.Sort(names)
-	rt := &routes{tools: map[string]target{}, prompts: map[string]target{},
+	rt := &routes{tools: map[string]target{}, disabled: map[string]target{}, prompts: map[string]target{},
 		resources: map[string]string{}, templates: map[string]templateRoute{}, servers: names}
 	var tools []server.ServerTool
 	var prompts []server.ServerPrompt
@@ -177,6 +170,7 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 		disabled := u.Config().DisabledTools
 		for _, t := range cat.Tools {
 			if slices.Contains(disabled, t.Name) {
+				rt.disabled[ExposedName(prefix, t.Name)] = target{n, t.Name}
 				continue
 			}
 			exposed := ExposedName(prefix, t.Name)
@@ -272,14 +266,26 @@ func fingerprint[T any](items []T, key func(T) any) string {
 
 // callTool forwards tools/call and records it.
 func (e *endpoint) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	start := time.Now()
 	t, ok := e.routes.Load().tools[req.Params.Name]
 	if !ok {
 		return nil, fmt.Errorf("unknown tool %q", req.Params.Name)
 	}
+	res, err := e.forward(ctx, t, rawArgs(req), req.Params.Meta)
+	if err != nil {
+		if errors.Is(err, upstream.ErrUnavailable) || errors.Is(err, upstream.ErrTimeout) {
+			return mcp.NewToolResultError("Switchboard: " + err.Error()), nil
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+// forward sends one tool call to its server under the server's timeout and
+// records it. Clients' calls and the control API's test calls both come here.
+func (e *endpoint) forward(ctx context.Context, t target, args json.RawMessage, clientMeta *mcp.Meta) (*mcp.CallToolResult, error) {
+	start := time.Now()
 	up := mcp.CallToolRequest{}
 	up.Params.Name = t.name
-	args := rawArgs(req)
 	up.Params.Arguments = args
 	if e.g.events != nil {
 		var sid string
@@ -289,19 +295,13 @@ func (e *endpoint) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		e.g.callStarted(t.server, t.name, sid)
 	}
 	var res *mcp.CallToolResult
-	err := e.g.do(ctx, e, t.server, req.Params.Meta, func(ctx context.Context, cl *client.Client, meta *mcp.Meta) (err error) {
+	err := e.g.do(ctx, e, t.server, clientMeta, func(ctx context.Context, cl *client.Client, meta *mcp.Meta) (err error) {
 		up.Params.Meta = meta
 		res, err = cl.CallTool(ctx, up)
 		return err
 	})
 	e.g.recordCall(ctx, t, args, start, res, err)
-	if err != nil {
-		if errors.Is(err, upstream.ErrUnavailable) || errors.Is(err, upstream.ErrTimeout) {
-			return mcp.NewToolResultError("Switchboard: " + err.Error()), nil
-		}
-		return nil, err
-	}
-	return res, nil
+	return res, err
 }
 
 func (g *Gateway) recordCall(ctx context.Context, t target, args json.RawMessage, start time.Time, res *mcp.CallToolResult, err error) {
@@ -325,6 +325,11 @@ func (g *Gateway) recordCall(ctx context.Context, t target, args json.RawMessage
 		rec.Outcome, rec.Error = "error", err.Error()
 	case res != nil && res.IsError:
 		rec.Outcome = "error"
+	}
+	if res != nil {
+		// Encoded and redacted by the store's writer, off the call path; the
+		// result is only read from here on.
+		rec.ResultValue = res
 	}
 	g.callEnded(rec)
 	if g.recorder != nil {

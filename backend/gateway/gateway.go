@@ -126,13 +126,22 @@ func (g *Gateway) Apply(cfg *config.Config) {
 	d := config.Diff(g.cfg, cfg)
 	var stopping []*upstream.Upstream
 	var starting []*upstream.Upstream
-	for _, name := range slices.Concat(d.Removed, d.Changed) {
+	var restart, live []string
+	for _, name := range d.Changed {
+		if u := g.upstreams[name]; u != nil && config.LiveChange(g.cfg.Servers[name], cfg.Servers[name]) {
+			u.UpdateConfig(cfg.Servers[name])
+			live = append(live, name)
+			continue
+		}
+		restart = append(restart, name)
+	}
+	for _, name := range slices.Concat(d.Removed, restart) {
 		if u := g.upstreams[name]; u != nil {
 			stopping = append(stopping, u)
 			delete(g.upstreams, name)
 		}
 	}
-	for _, name := range slices.Concat(d.Added, d.Changed) {
+	for _, name := range slices.Concat(d.Added, restart) {
 		u := upstream.New(name, cfg.Servers[name], g.hooks(), g.log)
 		g.upstreams[name] = u
 		starting = append(starting, u)
@@ -152,6 +161,11 @@ func (g *Gateway) Apply(cfg *config.Config) {
 	}
 	for _, n := range d.Removed {
 		g.publish(events.ServerRemoved, n, nil)
+	}
+	if len(live) > 0 {
+		// What clients see changes now, so the API call that made the change
+		// answers with its effect.
+		g.syncNow()
 	}
 	g.kick()
 	var wg sync.WaitGroup

@@ -584,3 +584,18 @@ func TestLazyServerStaysColdOnTheNextRunUntilItsFirstCall(t *testing.T) {
 		t.Fatal("a catalog saved for another config was used")
 	}
 }
+
+func TestHidingAToolDoesNotRestartItsServer(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(t)})
+	c := h.connect("/mcp")
+	pid := resultText(callTool(t, c, "alpha__pid", nil))
+	h.gw.Apply(&config.Config{Servers: map[string]*config.Server{
+		"alpha": stdioServer(t, func(s *config.Server) { s.DisabledTools = []string{"echo"}; s.Tags = []string{"x"} }),
+	}})
+	if slices.Contains(testdeps.ToolNames(t, c), "alpha__echo") {
+		t.Fatal("a disabled tool is still listed once Apply returned")
+	}
+	if got := resultText(callTool(t, c, "alpha__pid", nil)); got != pid {
+		t.Fatalf("hiding a tool restarted the server: pid %s -> %s", pid, got)
+	}
+}

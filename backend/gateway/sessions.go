@@ -11,6 +11,8 @@ import (
 // at debug and filtering happens here, because one upstream serves many
 // sessions) and the resources it subscribed to.
 type clientState struct {
+	record sessionRecord // what the session list shows (sessionlist.go)
+
 	mu    sync.Mutex
 	level mcp.LoggingLevel // "" until logging/setLevel
 	subs  map[string]bool

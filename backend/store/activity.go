@@ -28,7 +28,11 @@ const (
 const DefaultRetention = 30 * 24 * time.Hour
 
 const (
-	queueSize  = 4096                   // records waiting for the writer before Record starts dropping
+	// Records waiting for the writer before Record starts dropping. A burst
+	// of 10,000 calls must fit whole, since queueing is far faster than the
+	// writer's transactions. The queue holds pointers (8 bytes a slot, 128 KB
+	// in all) rather than records of about 200 bytes each.
+	queueSize  = 16384
 	batchSize  = 256                    // records per transaction at most
 	batchDelay = 100 * time.Millisecond // longest a record waits for its batch to fill
 
@@ -37,6 +41,9 @@ const (
 	// records stay in Badger's LSM tree (see WithValueThreshold).
 	maxStoredArguments = 32 << 10
 	maxStoredError     = 4 << 10
+	// Results share the record with the arguments; together they stay
+	// under Badger's value threshold.
+	maxStoredResult = 16 << 10
 
 	defaultListLimit = 100
 	maxListLimit     = 1000
@@ -54,6 +61,13 @@ type ActivityRecord struct {
 	DurationMS float64         `json:"duration_ms"`
 	Outcome    string          `json:"outcome"` // ok, error, timeout, unavailable, cancelled
 	Error      string          `json:"error,omitempty"`
+	// Result is what the tool returned (an MCP CallToolResult), redacted
+	// like Arguments; one too large to keep is cut to a preview.
+	Result json.RawMessage `json:"result,omitempty"`
+	// ResultValue, when Result is empty, is encoded into Result by the
+	// writer, off the caller's path; the caller must not modify it after
+	// Record.
+	ResultValue any `json:"-"`
 }
 
 // ActivityFilter selects activity records. Empty fields match everything.
@@ -129,7 +143,7 @@ func (s *Store) Record(r ActivityRecord) {
 		r.Time = time.Now()
 	}
 	select {
-	case s.queue <- r:
+	case s.queue <- &r:
 	default:
 		s.dropped.Add(1)
 	}
@@ -233,7 +247,7 @@ func (s *Store) writer() {
 		for {
 			select {
 			case r := <-s.queue:
-				batch = append(batch, r)
+				batch = append(batch, *r)
 				if len(batch) >= batchSize {
 					write()
 				}
@@ -246,7 +260,7 @@ func (s *Store) writer() {
 	for {
 		select {
 		case r := <-s.queue:
-			batch = append(batch, r)
+			batch = append(batch, *r)
 			if len(batch) >= batchSize {
 				write()
 			} else if !timerOn {
@@ -317,6 +331,8 @@ func (s *Store) activityEntry(r *ActivityRecord, retention time.Duration, now ti
 	if len(r.Arguments) > maxStoredArguments {
 		r.Arguments, _ = json.Marshal(fmt.Sprintf("[arguments too large: %d bytes]", len(r.Arguments)))
 	}
+	r.Result = storedResult(r.Result, r.ResultValue)
+	r.ResultValue = nil
 	r.Error = redactString(r.Error)
 	if len(r.Error) > maxStoredError {
 		cut := maxStoredError

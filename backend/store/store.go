@@ -52,7 +52,7 @@ type Store struct {
 	logger *slog.Logger
 
 	// activity recorder
-	queue     chan ActivityRecord
+	queue     chan *ActivityRecord
 	flushReq  chan chan struct{}
 	stop      chan struct{} // closed by Close: writer and GC loop exit
 	writerOut chan struct{} // closed when the writer has exited
@@ -89,7 +89,7 @@ func Open(dir string, logger *slog.Logger) (*Store, error) {
 		db:        db,
 		dir:       dir,
 		logger:    logger,
-		queue:     make(chan ActivityRecord, queueSize),
+		queue:     make(chan *ActivityRecord, queueSize),
 		flushReq:  make(chan chan struct{}),
 		stop:      make(chan struct{}),
 		writerOut: make(chan struct{}),

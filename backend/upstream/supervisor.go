@@ -75,7 +75,7 @@ type Status struct {
 // Upstream supervises one configured server.
 type Upstream struct {
 	name    string
-	cfg     *config.Server
+	cfg     atomic.Pointer[config.Server] // replaced whole by UpdateConfig
 	hooks   Hooks
 	log     *slog.Logger
 	backoff Backoff
@@ -117,7 +117,6 @@ func New(name string, cfg *config.Server, hooks Hooks, log *slog.Logger) *Upstre
 	}
 	u := &Upstream{
 		name:    name,
-		cfg:     cfg.Clone(),
 		hooks:   hooks,
 		log:     log.With("server", name),
 		backoff: DefaultBackoff,
@@ -125,6 +124,7 @@ func New(name string, cfg *config.Server, hooks Hooks, log *slog.Logger) *Upstre
 		state:   StateCold,
 		done:    make(chan struct{}),
 	}
+	u.cfg.Store(cfg.Clone())
 	u.catalog.Store(&Catalog{})
 	if !cfg.IsEnabled() {
 		u.state = StateDisabled
@@ -137,7 +137,14 @@ func New(name string, cfg *config.Server, hooks Hooks, log *slog.Logger) *Upstre
 func (u *Upstream) Name() string { return u.name }
 
 // Config is the server's config as written (references not resolved).
-func (u *Upstream) Config() *config.Server { return u.cfg }
+func (u *Upstream) Config() *config.Server { return u.cfg.Load() }
+
+// UpdateConfig puts in a config that differs from the running one only in
+// what needs no reconnect (see config.LiveChange): the server keeps running.
+func (u *Upstream) UpdateConfig(cfg *config.Server) {
+	u.cfg.Store(cfg.Clone())
+	u.changed()
+}
 
 // Catalog is the last known catalog; it stays known while the server is cold.
 func (u *Upstream) Catalog() *Catalog { return u.catalog.Load() }
@@ -259,7 +266,7 @@ func (u *Upstream) unavailableLocked() error {
 // Do runs fn with a client under the call timeout, starting the server if
 // needed. A deadline from the timeout comes back as ErrTimeout.
 func (u *Upstream) Do(ctx context.Context, fn func(ctx context.Context, c *client.Client) error) error {
-	ctx, cancel := context.WithTimeout(ctx, u.cfg.CallTimeout())
+	ctx, cancel := context.WithTimeout(ctx, u.Config().CallTimeout())
 	defer cancel()
 	c, release, err := u.Acquire(ctx)
 	if err != nil {
@@ -268,7 +275,7 @@ func (u *Upstream) Do(ctx context.Context, fn func(ctx context.Context, c *clien
 	defer release()
 	err = fn(ctx, c)
 	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("%w: server %q did not answer within %s", ErrTimeout, u.name, u.cfg.CallTimeout())
+		return fmt.Errorf("%w: server %q did not answer within %s", ErrTimeout, u.name, u.Config().CallTimeout())
 	}
 	if err != nil && ctx.Err() == nil && (errors.Is(err, transport.ErrTransportClosed) || u.connLost()) {
 		return fmt.Errorf("%w: server %q went away during the request: %v", ErrUnavailable, u.name, err)
@@ -449,7 +456,7 @@ func exitText(cmd *exec.Cmd) string {
 
 // dial opens the transport, initialises and fetches every list.
 func (u *Upstream) dial() (*conn, *Catalog, error) {
-	cfg, err := config.ExpandRefs(u.name, u.cfg)
+	cfg, err := config.ExpandRefs(u.name, u.Config())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -486,7 +493,7 @@ func (u *Upstream) dial() (*conn, *Catalog, error) {
 	c.client.OnNotification(func(n mcp.JSONRPCNotification) { u.onNotification(c, n) })
 	c.client.OnConnectionLost(func(err error) { u.lost(c, fmt.Errorf("connection lost: %w", err)) })
 
-	ctx, stop := context.WithTimeout(life, u.cfg.ConnectTimeout())
+	ctx, stop := context.WithTimeout(life, u.Config().ConnectTimeout())
 	defer stop()
 	init := mcp.InitializeRequest{}
 	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
@@ -513,7 +520,7 @@ func (u *Upstream) dial() (*conn, *Catalog, error) {
 // explain turns a failed start step into an error a person can act on.
 func (u *Upstream) explain(step string, ctx context.Context, err error) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("%s: no answer within %s (connect_timeout_s)%s", step, u.cfg.ConnectTimeout(), u.lastStderr())
+		return fmt.Errorf("%s: no answer within %s (connect_timeout_s)%s", step, u.Config().ConnectTimeout(), u.lastStderr())
 	}
 	return fmt.Errorf("%s: %v%s", step, err, u.lastStderr())
 }
@@ -613,7 +620,7 @@ func (u *Upstream) onNotification(c *conn, n mcp.JSONRPCNotification) {
 
 // refresh fetches the lists again after a list_changed notification.
 func (u *Upstream) refresh(c *conn) {
-	ctx, cancel := context.WithTimeout(context.Background(), u.cfg.ConnectTimeout())
+	ctx, cancel := context.WithTimeout(context.Background(), u.Config().ConnectTimeout())
 	defer cancel()
 	old := u.catalog.Load()
 	cat, err := fetchCatalog(ctx, c.client, &mcp.InitializeResult{Capabilities: old.Capabilities, ServerInfo: old.Info, Instructions: old.Instructions})
@@ -655,12 +662,12 @@ func (u *Upstream) watch() {
 		case <-u.done:
 			return
 		case now := <-tick.C:
-			if ttl := u.cfg.IdleTTL(); ttl > 0 && u.inflight.Load() == 0 &&
+			if ttl := u.Config().IdleTTL(); ttl > 0 && u.inflight.Load() == 0 &&
 				now.Sub(time.Unix(0, u.lastUsed.Load())) > ttl && u.State().Usable() {
 				u.idleStop()
 				continue
 			}
-			if now.Sub(lastCheck) >= u.cfg.HealthCheckInterval() && u.State().Usable() {
+			if now.Sub(lastCheck) >= u.Config().HealthCheckInterval() && u.State().Usable() {
 				lastCheck = now
 				u.healthCheck()
 			}
@@ -680,7 +687,7 @@ func (u *Upstream) idleStop() {
 	u.conn = nil
 	u.setStateLocked(StateCold)
 	u.mu.Unlock()
-	u.log.Info("stopped after idle", "idle_ttl_s", u.cfg.IdleTTLS)
+	u.log.Info("stopped after idle", "idle_ttl_s", u.Config().IdleTTLS)
 	c.close(u.log)
 	u.changed()
 }
@@ -692,7 +699,7 @@ func (u *Upstream) healthCheck() {
 	if c == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), min(u.cfg.ConnectTimeout(), 10*time.Second))
+	ctx, cancel := context.WithTimeout(context.Background(), min(u.Config().ConnectTimeout(), 10*time.Second))
 	began := time.Now()
 	err := c.client.Ping(ctx)
 	cancel()
