@@ -47,3 +47,14 @@ clean:
 # Also drops the installed test deps (a fresh `make test` reinstalls them).
 distclean: clean
 	rm -rf .testdeps
+
+# The load tool (cmd/switchboard-load): Switchboard over HTTP and over its
+# stdio bridge, and our test server called directly over stdio, at 1, 8 and
+# 32 sessions; the figures go to docs/load/ (see docs/benchmarks.md).
+# Other runs: make load LOAD_ARGS="--sessions 1,8,32,128 --upstream everything-stdio"
+.PHONY: load
+load: build
+	$(GO) build -o $(BIN)/switchboard-load ./cmd/switchboard-load
+	@mkdir -p docs/load
+	$(BIN)/switchboard-load --switchboard $(BIN)/switchboard --testserver $(BIN)/switchboard-testserver \
+		--sessions 1,8,32 --duration 3s --json docs/load/latest.json --plot docs/load/latency.png $(LOAD_ARGS)

@@ -19,6 +19,7 @@ import (
 	"gopkg.in/natefinch/lumberjack.v2"
 
 	"switchboard/backend/bridge"
+	"switchboard/backend/cli"
 	"switchboard/backend/config"
 	"switchboard/backend/daemon"
 	"switchboard/backend/upstream"
@@ -52,7 +53,7 @@ func rootCmd() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&g.home, "home", "", "home folder (default $SWITCHBOARD_HOME or ~/.switchboard)")
 	root.PersistentFlags().StringVar(&g.config, "config", "", "config file (default HOME/config.json)")
-	root.PersistentFlags().StringVar(&g.listen, "listen", "", "listen address (default from the config, 127.0.0.1:7410)")
+	root.PersistentFlags().StringVar(&g.listen, "listen", "", "listen address (default from the config, 127.0.0.1:7410); for the other commands: reach the running instance there over TCP")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 
 	root.AddCommand(&cobra.Command{
@@ -73,6 +74,9 @@ func rootCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		Run:   func(cmd *cobra.Command, args []string) { fmt.Println("switchboard", version) },
 	})
+	root.AddCommand(cli.Commands(func() cli.Globals {
+		return cli.Globals{Home: g.home, Config: g.config, Listen: g.listen, Version: version}
+	})...)
 	return root
 }
 

@@ -184,6 +184,7 @@ func (h *harness) send(c *http.Client, base, method, path string, body any, head
 	if err != nil {
 		h.t.Fatalf("%s %s: reading body: %v", method, path, err)
 	}
+	checkResponse(h.t, method, path, resp.StatusCode, resp.Header.Get("Content-Type"), data)
 	return response{Status: resp.StatusCode, Header: resp.Header, Body: data}
 }
 

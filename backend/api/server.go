@@ -56,6 +56,10 @@ type Server struct {
 	routes []Route
 	// sockets are the WebSocket routes, served by net/http.
 	sockets *http.ServeMux
+	// life ends at Close; streams end with it, since http.Server.Shutdown
+	// neither ends streaming responses nor knows hijacked WebSockets.
+	life  context.Context
+	close context.CancelFunc
 }
 
 // New builds the API with every route registered.
@@ -67,6 +71,7 @@ func New(opts Options) *Server {
 		opts.Started = time.Now()
 	}
 	s := &Server{opts: opts, log: opts.Logger.With("component", "api"), sockets: http.NewServeMux()}
+	s.life, s.close = context.WithCancel(context.Background())
 	s.app = fiber.New(fiber.Config{
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
@@ -93,6 +98,10 @@ func New(opts Options) *Server {
 	})
 	return s
 }
+
+// Close ends every event stream and WebSocket, so a shutdown does not wait
+// on them.
+func (s *Server) Close() { s.close() }
 
 // Routes lists every route, for the OpenAPI document and its test.
 func (s *Server) Routes() []Route { return s.routes }
@@ -144,8 +153,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(sw, r.Body, MaxBodyBytes)
 	ctx := context.WithValue(r.Context(), requestKey{}, &requestInfo{id: rid, principal: p, socket: conn.socket})
 	r = r.WithContext(ctx)
-	if h, pattern := s.sockets.Handler(r); pattern != "" {
-		h.ServeHTTP(sw, r)
+	if _, pattern := s.sockets.Handler(r); pattern != "" {
+		// Through the mux, not the handler it found: only ServeHTTP sets
+		// the path values ({name}) on the request.
+		s.sockets.ServeHTTP(sw, r)
 		return
 	}
 	s.fiberHandler(sw, r)

@@ -193,6 +193,9 @@ func (d *Daemon) Close() {
 		d.cancel()
 		<-d.watched
 	}
+	if d.api != nil {
+		d.api.Close()
+	}
 	if d.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		if err := d.http.Shutdown(ctx); err != nil {

@@ -82,22 +82,21 @@ func (b *Bus) Publish(typ, server string, data any) Event {
 		if !s.wants(typ) {
 			continue
 		}
-		select {
-		case s.c <- ev:
-		default:
+		// Only the bus sends, under b.mu, so the length can only shrink
+		// meanwhile. The last slot is kept for the notice.
+		if len(s.c) < cap(s.c)-1 {
+			s.c <- ev
+		} else {
 			b.dropLocked(s)
 		}
 	}
 	return ev
 }
 
-// dropLocked ends a subscriber that fell behind. Its buffer is full, so one
-// event is taken out to make room for the notice.
+// dropLocked ends a subscriber that fell behind. The notice goes in the slot
+// kept for it, after every event still buffered: none is taken out, so the
+// subscriber that resumes from the last id it got loses nothing.
 func (b *Bus) dropLocked(s *Subscription) {
-	select {
-	case <-s.c:
-	default:
-	}
 	s.c <- Event{ID: b.next, Type: Dropped, Time: time.Now().UTC(),
 		Data: map[string]any{"reason": "the subscriber did not keep up; reconnect with the last id it saw to resume"}}
 	b.closeLocked(s)
@@ -132,7 +131,7 @@ func (b *Bus) Subscribe(types []string, buffer int, since uint64) (sub *Subscrip
 			want = append(want, ev)
 		}
 	}
-	s.c = make(chan Event, buffer+len(want))
+	s.c = make(chan Event, buffer+len(want)+1) // +1: the slot for the Dropped notice
 	s.C = s.c
 	for _, ev := range want {
 		s.c <- ev

@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -26,6 +27,7 @@ type RingBuffer struct {
 	next         int      // slot the next line goes to, once full
 	partial      []byte   // the unfinished last line, at most maxLineBytes
 	cut          bool     // partial lost bytes beyond maxLineBytes
+	followers    map[chan string]struct{}
 }
 
 // NewRingBuffer returns a buffer for maxLines lines of at most maxLineBytes
@@ -115,12 +117,63 @@ func lastRuneStart(b []byte) int {
 }
 
 func (r *RingBuffer) push(line string) {
+	for c := range r.followers {
+		select {
+		case c <- line:
+		default:
+			// The writer is the child's stderr pipe: it must never wait for a
+			// reader, so one that fell behind is let go.
+			delete(r.followers, c)
+			close(c)
+		}
+	}
 	if len(r.lines) < r.maxLines {
 		r.lines = append(r.lines, line)
 		return
 	}
 	r.lines[r.next] = line
 	r.next = (r.next + 1) % r.maxLines
+}
+
+// Follow returns the last n complete lines (none when n is 0, all kept when
+// n < 0), oldest first, and a channel that then receives every line
+// completed after them, in order: nothing is lost or repeated between the
+// two. An unfinished line arrives once its newline does. The channel holds
+// up to buffer lines; a follower that lets it fill is dropped, its channel
+// closed without stop being called, so the writer never waits. stop ends
+// the follow and closes the channel; calling it again does nothing.
+func (r *RingBuffer) Follow(n, buffer int) (last []string, lines <-chan string, stop func()) {
+	if buffer <= 0 {
+		buffer = 256
+	}
+	c := make(chan string, buffer)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n != 0 {
+		last = append(slices.Clone(r.lines[r.next:]), r.lines[:r.next]...)
+		if n > 0 && n < len(last) {
+			last = last[len(last)-n:]
+		}
+	}
+	if r.followers == nil {
+		r.followers = map[chan string]struct{}{}
+	}
+	r.followers[c] = struct{}{}
+	return last, c, func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if _, ok := r.followers[c]; ok {
+			delete(r.followers, c)
+			close(c)
+		}
+	}
+}
+
+// Followers counts the open follows.
+func (r *RingBuffer) Followers() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.followers)
 }
 
 // Lines returns the last n lines, oldest first; n <= 0 returns all. An
