@@ -9,7 +9,7 @@ BIN     := bin
 export CGO_ENABLED := 0
 
 .DEFAULT_GOAL := build
-.PHONY: build run test-deps test vet conformance bench clean distclean
+.PHONY: build run test-deps test vet fuzz conformance bench clean distclean
 
 build:
 	$(GO) build -o $(BIN)/switchboard .
@@ -33,6 +33,18 @@ vet:
 test: test-deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) fuzz FUZZTIME=5s
+
+# A short run of each fuzz target (go test -fuzz takes one target at a time);
+# longer: make fuzz FUZZTIME=5m
+FUZZTIME ?= 30s
+FUZZ_TARGETS := FuzzDecodeServerBody:./backend/api FuzzMergePatch:./backend/api \
+	FuzzValidateConfigBody:./backend/api FuzzParseValidate:./backend/config
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) $${t#*:}; \
+	done
 
 # Only the conformance suite through the gateway.
 conformance: test-deps

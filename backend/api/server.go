@@ -14,6 +14,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,6 +45,10 @@ type Options struct {
 	// Addr and Socket say where this instance listens, for /system/info.
 	Addr   func() string
 	Socket string
+	// RatePerSecond and RateBurst bound the requests of each caller on
+	// /api (0: DefaultRatePerSecond and DefaultRateBurst).
+	RatePerSecond float64
+	RateBurst     int
 	// Updates is the background update check, for /system/info; may be nil.
 	Updates *updatecheck.Checker
 }
@@ -56,6 +61,7 @@ type Server struct {
 	routes []Route
 	// sockets are the WebSocket routes, served by net/http.
 	sockets *http.ServeMux
+	limits  *limiter
 	// life ends at Close; streams end with it, since http.Server.Shutdown
 	// neither ends streaming responses nor knows hijacked WebSockets.
 	life  context.Context
@@ -72,6 +78,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts, log: opts.Logger.With("component", "api"), sockets: http.NewServeMux()}
 	s.life, s.close = context.WithCancel(context.Background())
+	s.limits = newLimiter(opts.RatePerSecond, opts.RateBurst)
 	s.app = fiber.New(fiber.Config{
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
@@ -145,6 +152,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		if ok, wait := s.limits.allow(callerOf(r, conn)); !ok {
+			sw.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			writeEnvelope(sw, s.limits.errTooMany(wait))
+			return
+		}
+	}
 	p, aerr := s.authenticate(r, conn, cfg)
 	if aerr != nil {
 		writeEnvelope(sw, aerr)
