@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -170,6 +171,19 @@ func (s *Server) streamEvents(c *fiber.Ctx) error {
 		}
 		ping := time.NewTicker(heartbeat())
 		defer ping.Stop()
+		// Events go out at once when they are sparse; when they come fast,
+		// they are written together at most every sseBatch, so a busy
+		// gateway costs each subscriber tens of writes a second, not one per
+		// event.
+		var lastFlush time.Time
+		batch := time.NewTimer(time.Hour)
+		batch.Stop()
+		pending := false
+		flush := func() error {
+			pending = false
+			lastFlush = time.Now()
+			return w.Flush()
+		}
 		for {
 			select {
 			case <-ctx.Done():
@@ -177,11 +191,16 @@ func (s *Server) streamEvents(c *fiber.Ctx) error {
 			case <-s.life.Done():
 				return
 			case <-ping.C:
-				if _, err := w.WriteString(": ping\n\n"); err != nil || w.Flush() != nil {
+				if _, err := w.WriteString(": ping\n\n"); err != nil || flush() != nil {
+					return
+				}
+			case <-batch.C:
+				if pending && flush() != nil {
 					return
 				}
 			case ev, ok := <-sub.C:
 				if !ok {
+					_ = w.Flush()
 					return
 				}
 				if ev.Type == events.Dropped {
@@ -190,7 +209,17 @@ func (s *Server) streamEvents(c *fiber.Ctx) error {
 					_ = writeSSE(w, ev, false)
 					return
 				}
-				if writeSSE(w, ev, true) != nil {
+				if appendSSE(w, ev, true) != nil || drainSSE(w, sub) != nil {
+					return
+				}
+				if wait := sseBatch - time.Since(lastFlush); wait > 0 {
+					if !pending {
+						pending = true
+						batch.Reset(wait)
+					}
+					continue
+				}
+				if flush() != nil {
 					return
 				}
 			}
@@ -201,7 +230,46 @@ func (s *Server) streamEvents(c *fiber.Ctx) error {
 
 // writeSSE writes one event frame and flushes it to the caller.
 func writeSSE(w *bufio.Writer, ev events.Event, withID bool) error {
-	data, err := marshalJSON(ev)
+	if err := appendSSE(w, ev, withID); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// sseBatch is the shortest time between two writes of an event stream
+// while events keep coming.
+const sseBatch = 25 * time.Millisecond
+
+var errSubscriberDropped = errors.New("subscriber dropped")
+
+// drainSSE appends the events already waiting on sub, up to a batch, and
+// stops at a drop notice, which the next turn of the loop handles.
+func drainSSE(w *bufio.Writer, sub *events.Subscription) error {
+	for range 64 {
+		select {
+		case ev, ok := <-sub.C:
+			if !ok {
+				return nil
+			}
+			if ev.Type == events.Dropped {
+				ev.ID = 0 // the caller resumes from the last event it got
+				_ = appendSSE(w, ev, false)
+				_ = w.Flush()
+				return errSubscriberDropped
+			}
+			if err := appendSSE(w, ev, true); err != nil {
+				return err
+			}
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+// appendSSE writes one event frame without flushing it.
+func appendSSE(w *bufio.Writer, ev events.Event, withID bool) error {
+	data, err := ev.JSON()
 	if err != nil {
 		return err
 	}
@@ -215,7 +283,7 @@ func writeSSE(w *bufio.Writer, ev events.Event, withID bool) error {
 	w.WriteString("\ndata: ")
 	w.Write(data) // JSON from marshalJSON is one line: no newline to split
 	w.WriteString("\n\n")
-	return w.Flush()
+	return nil
 }
 
 // acceptOptions are the WebSocket handshake options of every socket route.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/backend/config"
 	"switchboard/backend/events"
 )
 
@@ -95,4 +96,56 @@ func BenchmarkEventsPublishFanoutSSE(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkToolCallsUnderEventFanout measures tool calls through /mcp on a
+// real core, alone ("quiet") and while 50 SSE clients receive every event
+// (the calls' own events too) and 1,000 other events a second are
+// published ("fanout"). Compare the calls/s of the two.
+func BenchmarkToolCallsUnderEventFanout(b *testing.B) {
+	for _, withFanout := range []bool{false, true} {
+		name := "quiet"
+		if withFanout {
+			name = "fanout"
+		}
+		b.Run(name, func(b *testing.B) {
+			h := newHarness(b, map[string]*config.Server{"alpha": stdioServer(b)})
+			if withFanout {
+				base := h.d.Events().Subscribers()
+				for range fanout {
+					s := h.openSSE(false, "")
+					go func() {
+						for range s.frames {
+						}
+					}()
+				}
+				h.waitSubscribers(base + fanout)
+				stop := make(chan struct{})
+				defer close(stop)
+				go func() {
+					tick := time.NewTicker(time.Second / eventsRate)
+					defer tick.Stop()
+					for {
+						select {
+						case <-stop:
+							return
+						case <-tick.C:
+							h.d.Events().Publish("bench.tick", "alpha", map[string]any{"state": "ready"})
+						}
+					}
+				}()
+			}
+			c := h.mcpClient()
+			args := map[string]any{"text": "ping"}
+			start := time.Now()
+			b.ResetTimer()
+			for range b.N {
+				if r := h.callTool(c, "alpha__echo", args); r.IsError {
+					b.Fatal(text(r))
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "calls/s")
+		})
+	}
 }

@@ -5,6 +5,8 @@
 package events
 
 import (
+	"bytes"
+	"encoding/json"
 	"slices"
 	"sync"
 	"time"
@@ -36,6 +38,28 @@ type Event struct {
 	Time   time.Time `json:"time"`
 	Server string    `json:"server,omitempty"`
 	Data   any       `json:"data,omitempty"`
+
+	// encoded is the event's JSON, made once at publishing for every
+	// subscriber to share when there are any.
+	encoded []byte
+}
+
+// JSON is the event encoded as one line of JSON.
+func (e Event) JSON() ([]byte, error) {
+	if e.encoded != nil {
+		return e.encoded, nil
+	}
+	return encode(e)
+}
+
+func encode(e Event) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(e); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // Bus fans events out to subscribers.
@@ -72,6 +96,11 @@ func (b *Bus) Publish(typ, server string, data any) Event {
 	defer b.mu.Unlock()
 	b.next++
 	ev := Event{ID: b.next, Type: typ, Time: time.Now().UTC(), Server: server, Data: data}
+	if len(b.subs) > 0 {
+		// Once here instead of once per subscriber. Data that does not encode
+		// is left to each subscriber's JSON call, which reports the error.
+		ev.encoded, _ = encode(ev)
+	}
 	if len(b.ring) < b.size {
 		b.ring = append(b.ring, ev)
 	} else {
