@@ -1,6 +1,10 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
+	"embed"
+	"io"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -9,7 +13,6 @@ import (
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
-	swaggerfiles "github.com/swaggo/files/v2"
 )
 
 // OpenAPIURL is where the document is served; Swagger UI loads it.
@@ -49,6 +52,12 @@ func (s *Server) registerDocs() {
 	})
 }
 
+// swaggerAssets are the few Swagger UI files the page loads, compressed;
+// see swaggerui/README.md.
+//
+//go:embed swaggerui/*.gz
+var swaggerAssets embed.FS
+
 func serveSwaggerAsset(c *fiber.Ctx) error {
 	name := c.Params("file")
 	if name == "swagger-initializer.js" {
@@ -59,8 +68,8 @@ func serveSwaggerAsset(c *fiber.Ctx) error {
 	if name == "index.html" {
 		return c.Redirect("/swagger/", http.StatusMovedPermanently)
 	}
-	data, err := fs.ReadFile(swaggerfiles.FS, name)
-	if err != nil {
+	data, err := fs.ReadFile(swaggerAssets, "swaggerui/"+name+".gz")
+	if err != nil || strings.Contains(name, "/") {
 		return errNotFound("AssetNotFound", "Swagger UI has no file %q", name)
 	}
 	ct := mime.TypeByExtension(path.Ext(name))
@@ -69,7 +78,20 @@ func serveSwaggerAsset(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, ct)
 	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
-	return c.Send(data)
+	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
+	if strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip") {
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+		return c.Send(data)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		return err
+	}
+	return c.Send(plain)
 }
 
 // swaggerInit starts Swagger UI on our document; the key entered under
