@@ -177,6 +177,12 @@ func TestCLIDrivesAServerThroughItsLifecycle(t *testing.T) {
 		t.Fatalf("servers get shows the env value redacted: %+v", got)
 	}
 
+	// A new server is quarantined: its tools reach nobody until approved.
+	if r := runCLI(t, bin, nil, "--home", home, "tools", "call", "echo", "echo", "--arg", "text=x"); r.code == 0 || !strings.Contains(r.stderr, "awaits approval") {
+		t.Fatalf("a call to an unapproved server was not refused: %s", r)
+	}
+	runOK(t, bin, home, "quarantine", "approve", "echo")
+
 	// Call: the tool's text comes back.
 	call := runOK(t, bin, home, "tools", "call", "echo", "echo", "--arg", "text=hello from the CLI")
 	if strings.TrimSpace(call.stdout) != "hello from the CLI" {

@@ -22,6 +22,28 @@ PACKAGES=(
   "@modelcontextprotocol/sdk@1.32.2"
 )
 
+# System programs: a Secret Service (gnome-keyring on a private DBus session
+# bus) for the test of the OS keychain backend of backend/secrets. Installed
+# with apt-get when missing and we can (root, or sudo without a password);
+# otherwise that test skips and says why.
+if ! command -v gnome-keyring-daemon >/dev/null 2>&1 || ! command -v dbus-daemon >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""
+    if [[ "$(id -u)" != 0 ]]; then
+      if sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO="skip"; fi
+    fi
+    if [[ "$SUDO" == "skip" ]]; then
+      echo "test deps: gnome-keyring or dbus missing and no root to install them; the keychain test will skip" >&2
+    else
+      echo "test deps: installing gnome-keyring and dbus (apt-get)"
+      $SUDO apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends gnome-keyring dbus >/dev/null
+    fi
+  else
+    echo "test deps: gnome-keyring or dbus missing (no apt-get here); the keychain test will skip" >&2
+  fi
+fi
+
 STAMP="$DEST/.stamp"
 WANT="$(printf '%s\n' "${PACKAGES[@]}")"
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"switchboard/backend/auth"
 	"switchboard/backend/store"
 )
 
@@ -70,20 +71,20 @@ var activityFilterParams = []Param{
 
 func (s *Server) registerActivity() {
 	const tag = "activity"
-	s.handle(Route{Method: "GET", Path: "/api/v1/activity", Tag: tag, Summary: "List the activity log, newest first",
+	s.handle(Route{Method: "GET", Path: "/api/v1/activity", Tag: tag, Perm: auth.ActivityRead, Summary: "List the activity log, newest first",
 		Query: append(activityFilterParams[:len(activityFilterParams):len(activityFilterParams)],
 			Param{"limit", "integer", "page size (default 50, at most 1000)"},
 			Param{"cursor", "string", "next_cursor of the previous page"}),
 		Response: ActivityPage{}}, s.listActivity)
-	s.handle(Route{Method: "GET", Path: "/api/v1/activity/summary", Tag: tag,
+	s.handle(Route{Method: "GET", Path: "/api/v1/activity/summary", Tag: tag, Perm: auth.ActivityRead,
 		Summary: "Counts, error rates and latency (p50, p99) in total, per server and per tool; errors are calls that failed (error, timeout, unavailable), not those the client cancelled",
 		Query:   activityFilterParams, Response: store.ActivitySummary{}}, s.activitySummary)
-	s.handle(Route{Method: "GET", Path: "/api/v1/activity/export", Tag: tag,
+	s.handle(Route{Method: "GET", Path: "/api/v1/activity/export", Tag: tag, Perm: auth.ActivityRead,
 		Summary: "Download the activity log (filtered as the list is) as JSON Lines or CSV, streamed",
 		Query: append(activityFilterParams[:len(activityFilterParams):len(activityFilterParams)],
 			Param{"format", "string", "jsonl (default) or csv"}),
 		ContentType: "application/x-ndjson"}, s.exportActivity)
-	s.handle(Route{Method: "GET", Path: "/api/v1/activity/:id", Tag: tag, Summary: "One entry with its arguments and result",
+	s.handle(Route{Method: "GET", Path: "/api/v1/activity/:id", Tag: tag, Perm: auth.ActivityRead, Summary: "One entry with its arguments and result",
 		Response: Activity{}}, s.getActivity)
 }
 

@@ -13,16 +13,36 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/sys/unix"
 
+	"switchboard/backend/auth"
 	"switchboard/backend/config"
 	"switchboard/backend/hostcheck"
 )
 
-// Principal is who made a request.
+// Principal is who made a request and what they may do.
 type Principal struct {
 	Name string `json:"name"`
-	Role string `json:"role"`
+	// Kind is user, agent or service.
+	Kind string `json:"kind"`
+	// Role is the first of Roles.
+	Role        string   `json:"role"`
+	Roles       []string `json:"roles"`
+	Permissions []string `json:"permissions"`
+	// KeyID is the key's id; absent for the config's api_key and the socket.
+	KeyID string      `json:"key_id,omitempty"`
+	Scope *auth.Scope `json:"scope,omitempty"`
 	// Via is how they were recognised: "socket" or "api_key".
 	Via string `json:"via"`
+
+	id *auth.Identity
+}
+
+func principalOf(id *auth.Identity, via string) *Principal {
+	p := &Principal{Name: id.Principal, Kind: id.Kind, Roles: id.Roles, Permissions: id.Permissions,
+		KeyID: id.KeyID, Scope: id.Scope, Via: via, id: id}
+	if len(id.Roles) > 0 {
+		p.Role = id.Roles[0]
+	}
+	return p
 }
 
 type connKey struct{}
@@ -82,11 +102,19 @@ func requestOf(c *fiber.Ctx) *requestInfo {
 // it connected; on TCP routes under /api need the key.
 func (s *Server) authenticate(r *http.Request, conn *connInfo, cfg *config.Config) (*Principal, *Error) {
 	if conn.socket {
-		return &Principal{Name: "local-user", Role: "admin", Via: "socket"}, nil
+		return principalOf(auth.Admin("local-user"), "socket"), nil
 	}
 	key := presentedKey(r)
 	if key != "" && cfg.APIKey != "" && subtle.ConstantTimeCompare([]byte(key), []byte(cfg.APIKey)) == 1 {
-		return &Principal{Name: "admin", Role: "admin", Via: "api_key"}, nil
+		return principalOf(auth.Admin("admin"), "api_key"), nil
+	}
+	var keyErr error = auth.ErrKeyUnknown
+	if key != "" && s.auth != nil {
+		id, err := s.auth.Authenticate(key)
+		if err == nil {
+			return principalOf(id, "api_key"), nil
+		}
+		keyErr = err
 	}
 	if !needsKey(r.URL.Path) {
 		return nil, nil
@@ -94,7 +122,29 @@ func (s *Server) authenticate(r *http.Request, conn *connInfo, cfg *config.Confi
 	if key == "" {
 		return nil, apiErr(http.StatusUnauthorized, "Unauthorized", "an API key is needed: send it as X-API-Key, Authorization: Bearer <key> or ?apikey=; it is \"api_key\" in %s", s.opts.Config.Path())
 	}
-	return nil, apiErr(http.StatusUnauthorized, "Unauthorized", "the API key is not valid")
+	return nil, apiErr(http.StatusUnauthorized, "Unauthorized", "%s", keyErr.Error())
+}
+
+// permit refuses, with 403 naming the permission, a caller whose roles or
+// key scope do not allow the route. Every route passes here (handle and
+// handleWebSocket), so a route cannot be registered without a check.
+func (s *Server) permit(rt Route, p *Principal, server, tool string) *Error {
+	if rt.Public {
+		return nil
+	}
+	if p == nil || p.id == nil {
+		return apiErr(http.StatusUnauthorized, "Unauthorized", "an API key is needed")
+	}
+	var tags []string
+	if server != "" {
+		if sc := s.opts.Config.Snapshot().Servers[server]; sc != nil {
+			tags = sc.Tags
+		}
+	}
+	if ok, why := p.id.Allows(rt.Perm, server, tags, tool); !ok {
+		return errForbidden("Forbidden", "%s %s needs %s: %s", rt.Method, rt.Path, rt.Perm, why)
+	}
+	return nil
 }
 
 func presentedKey(r *http.Request) string {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"switchboard/backend/auth"
 	"switchboard/backend/config"
 )
 
@@ -59,26 +60,26 @@ type ConfigBackups struct {
 
 func (s *Server) registerConfig() {
 	const tag = "config"
-	s.handle(Route{Method: "GET", Path: "/api/v1/config", Tag: tag,
+	s.handle(Route{Method: "GET", Path: "/api/v1/config", Tag: tag, Perm: auth.ConfigRead,
 		Summary:  "The config in force, secrets masked (api_key and env and header values show as \"***\"; ${env:NAME} references show as written). The ETag header goes with If-Match on PUT",
 		Response: config.Config{}}, s.getConfig)
-	s.handle(Route{Method: "PUT", Path: "/api/v1/config", Tag: tag,
+	s.handle(Route{Method: "PUT", Path: "/api/v1/config", Tag: tag, Perm: auth.ConfigWrite,
 		Summary: "Apply a whole config: validated, saved atomically (the old file kept as .bak) and applied live. \"***\" (as GET shows secrets) or a missing api_key keeps the secret in force. If-Match refuses it when the config changed since that ETag",
 		Body:    config.Config{}, Response: config.Config{}}, s.putConfig)
-	s.handle(Route{Method: "POST", Path: "/api/v1/config/validate", Tag: tag,
+	s.handle(Route{Method: "POST", Path: "/api/v1/config/validate", Tag: tag, Perm: auth.ConfigRead,
 		Summary: "Check a whole config without applying it: 200 with what it would change, or 422 with every problem and where",
 		Body:    config.Config{}, Response: ConfigValidation{}}, s.validateConfig)
-	s.handle(Route{Method: "GET", Path: "/api/v1/config/export", Tag: tag,
+	s.handle(Route{Method: "GET", Path: "/api/v1/config/export", Tag: tag, Perm: auth.ConfigRead,
 		Summary:  "Download the config in force as a file, secrets masked as GET shows them (they never leave through the API; the file itself is readable by its owner)",
 		Response: config.Config{}, ContentType: "application/json"}, s.exportConfig)
-	s.handle(Route{Method: "GET", Path: "/api/v1/config/diff", Tag: tag,
+	s.handle(Route{Method: "GET", Path: "/api/v1/config/diff", Tag: tag, Perm: auth.ConfigRead,
 		Summary: "Compare the file on disk with the config in force; 422 with the problems when the file does not load", Response: ConfigDiff{}}, s.diffConfig)
-	s.handle(Route{Method: "POST", Path: "/api/v1/config/backup", Tag: tag,
+	s.handle(Route{Method: "POST", Path: "/api/v1/config/backup", Tag: tag, Perm: auth.ConfigWrite,
 		Summary:  fmt.Sprintf("Copy the config in force to backups/ beside the file, keeping the newest %d", configBackupsKept),
 		Response: config.BackupFile{}, Status: http.StatusCreated}, s.backupConfig)
-	s.handle(Route{Method: "GET", Path: "/api/v1/config/backups", Tag: tag, Summary: "List the config's backups, newest first",
+	s.handle(Route{Method: "GET", Path: "/api/v1/config/backups", Tag: tag, Perm: auth.ConfigRead, Summary: "List the config's backups, newest first",
 		Response: ConfigBackups{}}, s.listConfigBackups)
-	s.handle(Route{Method: "POST", Path: "/api/v1/config/reload", Tag: tag,
+	s.handle(Route{Method: "POST", Path: "/api/v1/config/reload", Tag: tag, Perm: auth.ConfigWrite,
 		Summary:  "Load the file from disk and apply it; when it does not load, 422 with the problems and the last good config stays",
 		Response: ConfigReloaded{}}, s.reloadConfig)
 }

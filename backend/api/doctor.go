@@ -150,6 +150,9 @@ func checkRefs(name string, sc *config.Server) (DoctorCheck, bool) {
 // in the PATH of the user's login shell and the usual tool folders.
 func checkCommand(name string, sc *config.Server) DoctorCheck {
 	ch := DoctorCheck{Name: "command of " + name, Server: name, Status: checkOK}
+	if sc.InDocker() && !sc.IsDockerCommand() {
+		return checkDockerCommand(ch, sc)
+	}
 	cwd := sc.Cwd
 	if exp, err := config.ExpandRefs(name, sc); err == nil {
 		cwd = exp.Cwd

@@ -15,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/gofiber/fiber/v2"
 
+	"switchboard/backend/auth"
 	"switchboard/backend/events"
 	"switchboard/backend/upstream"
 )
@@ -78,21 +79,21 @@ type LogMessage struct {
 // registerEvents adds the routes for events over SSE and WebSocket, live server logs.
 func (s *Server) registerEvents() {
 	const tag = "Events"
-	s.handle(Route{Method: "GET", Path: "/api/v1/events", Tag: tag,
+	s.handle(Route{Method: "GET", Path: "/api/v1/events", Tag: tag, Perm: auth.EventsRead,
 		Summary: "Server-Sent Events: every event as it happens (id, event type, JSON data); send Last-Event-ID to resume; a comment ping every 15 s",
 		Query: []Param{
 			{"types", "string", "comma-separated event types to receive (default: all)"},
 			{"last_event_id", "integer", "resume after this id, like the Last-Event-ID header (for clients that cannot set it)"},
 		},
 		Response: events.Event{}, ContentType: "text/event-stream"}, s.streamEvents)
-	s.handleWebSocket(Route{Method: "GET", Path: "/api/v1/ws/events", Tag: tag,
+	s.handleWebSocket(Route{Method: "GET", Path: "/api/v1/ws/events", Tag: tag, Perm: auth.EventsRead,
 		Summary: "Events over a WebSocket, one JSON text message each; send {\"types\":[...]} to change the filter",
 		Query: []Param{
 			{"types", "string", "comma-separated event types to receive (default: all)"},
 			{"since", "integer", "resume after this event id"},
 		},
 		Response: events.Event{}}, "GET /api/v1/ws/events", s.wsEvents)
-	s.handleWebSocket(Route{Method: "GET", Path: "/api/v1/ws/servers/:name/logs", Tag: tag,
+	s.handleWebSocket(Route{Method: "GET", Path: "/api/v1/ws/servers/:name/logs", Tag: tag, Perm: auth.ServersRead,
 		Summary:  "Live tail of a server's stderr: the last lines, then each new line as it is written",
 		Query:    []Param{{"lines", "integer", "how many earlier lines to send first (default 100, 0 to 500)"}},
 		Response: LogMessage{}}, "GET /api/v1/ws/servers/{name}/logs", s.wsServerLogs)

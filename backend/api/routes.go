@@ -25,6 +25,9 @@ type Route struct {
 	ContentType string
 	// Public routes need no API key.
 	Public bool
+	// Perm is the permission a caller needs (auth.ServersRead...); every
+	// route that is not Public has one.
+	Perm string
 	// WebSocket routes are served by net/http.
 	WebSocket bool
 }
@@ -39,7 +42,12 @@ type Param struct {
 // handle registers a fiber route.
 func (s *Server) handle(rt Route, h fiber.Handler) {
 	s.routes = append(s.routes, rt)
-	s.app.Add(rt.Method, rt.Path, h)
+	s.app.Add(rt.Method, rt.Path, func(c *fiber.Ctx) error {
+		if err := s.permit(rt, requestOf(c).principal, c.Params("name"), c.Params("tool")); err != nil {
+			return err
+		}
+		return c.Next()
+	}, h)
 }
 
 // handleWebSocket registers a WebSocket route; its path uses net/http's
@@ -47,5 +55,15 @@ func (s *Server) handle(rt Route, h fiber.Handler) {
 func (s *Server) handleWebSocket(rt Route, pattern string, h http.HandlerFunc) {
 	rt.WebSocket = true
 	s.routes = append(s.routes, rt)
-	s.sockets.HandleFunc(pattern, h)
+	s.sockets.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		var p *Principal
+		if ri, ok := r.Context().Value(requestKey{}).(*requestInfo); ok {
+			p = ri.principal
+		}
+		if err := s.permit(rt, p, r.PathValue("name"), ""); err != nil {
+			writeEnvelope(w, err)
+			return
+		}
+		h(w, r)
+	})
 }

@@ -20,10 +20,13 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"switchboard/backend/auth"
 	"switchboard/backend/config"
 	"switchboard/backend/events"
 	"switchboard/backend/gateway"
+	"switchboard/backend/secrets"
 	"switchboard/backend/store"
+	"switchboard/backend/trust"
 	"switchboard/backend/updatecheck"
 )
 
@@ -51,6 +54,11 @@ type Options struct {
 	RateBurst     int
 	// Updates is the background update check, for /system/info; may be nil.
 	Updates *updatecheck.Checker
+	// Trust keeps quarantine approvals and tool pins; nil leaves the
+	// quarantine routes answering 503.
+	Trust *trust.Trust
+	// Secrets is the secret store; nil when it could not be opened.
+	Secrets *secrets.Store
 }
 
 // Server is the control API.
@@ -62,6 +70,8 @@ type Server struct {
 	// sockets are the WebSocket routes, served by net/http.
 	sockets *http.ServeMux
 	limits  *limiter
+	// auth holds API keys, roles and principals; nil without a store.
+	auth *auth.Service
 	// life ends at Close; streams end with it, since http.Server.Shutdown
 	// neither ends streaming responses nor knows hijacked WebSockets.
 	life  context.Context
@@ -79,6 +89,7 @@ func New(opts Options) *Server {
 	s := &Server{opts: opts, log: opts.Logger.With("component", "api"), sockets: http.NewServeMux()}
 	s.life, s.close = context.WithCancel(context.Background())
 	s.limits = newLimiter(opts.RatePerSecond, opts.RateBurst)
+	s.openAuth()
 	s.app = fiber.New(fiber.Config{
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
@@ -89,7 +100,7 @@ func New(opts Options) *Server {
 		StrictRouting: false,
 		CaseSensitive: true,
 		BodyLimit:     MaxBodyBytes,
-		JSONEncoder:   marshalJSON,
+		JSONEncoder:   s.encodeJSON, // secrets.go
 	})
 	s.registerHealth()
 	s.registerServers()
@@ -99,6 +110,10 @@ func New(opts Options) *Server {
 	s.registerConfig()
 	s.registerSystem()
 	s.registerEvents()
+	s.registerQuarantine()
+	s.registerSecrets()
+	s.registerDocker()
+	s.registerKeys()
 	s.registerDocs()
 	s.app.Use(func(c *fiber.Ctx) error {
 		return errNotFound("RouteNotFound", "no route %s %s; the routes are listed at /api/v1/openapi.json", c.Method(), c.Path())

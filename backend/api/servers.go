@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"switchboard/backend/auth"
 	"switchboard/backend/config"
 	"switchboard/backend/gateway"
 	"switchboard/backend/store"
@@ -103,22 +104,22 @@ type BulkResult struct {
 func (s *Server) registerServers() {
 	const tag = "servers"
 	nameParam := "/api/v1/servers/:name"
-	s.handle(Route{Method: "GET", Path: "/api/v1/servers", Tag: tag, Summary: "List servers",
+	s.handle(Route{Method: "GET", Path: "/api/v1/servers", Tag: tag, Perm: auth.ServersRead, Summary: "List servers",
 		Query: []Param{
 			{"state", "string", "only servers in this state (cold, starting, ready, degraded, dead, disabled, stopped)"},
 			{"tag", "string", "only servers with this tag"},
 			{"enabled", "boolean", "only enabled (true) or disabled (false) servers"},
 			{"quarantined", "boolean", "only quarantined (true) or approved (false) servers"},
 		}, Response: ServerList{}}, s.listServers)
-	s.handle(Route{Method: "POST", Path: "/api/v1/servers", Tag: tag, Summary: "Add servers",
+	s.handle(Route{Method: "POST", Path: "/api/v1/servers", Tag: tag, Perm: auth.ServersWrite, Summary: "Add servers",
 		Body: map[string]any{}, Response: ServersCreated{}, Status: http.StatusCreated}, s.createServers)
-	s.handle(Route{Method: "GET", Path: nameParam, Tag: tag, Summary: "Get a server with its config and state",
+	s.handle(Route{Method: "GET", Path: nameParam, Tag: tag, Perm: auth.ServersRead, Summary: "Get a server with its config and state",
 		Response: ServerInfo{}}, s.getServer)
-	s.handle(Route{Method: "PUT", Path: nameParam, Tag: tag, Summary: "Replace a server's config",
+	s.handle(Route{Method: "PUT", Path: nameParam, Tag: tag, Perm: auth.ServersWrite, Summary: "Replace a server's config",
 		Body: config.Server{}, Response: ServerInfo{}}, s.putServer)
-	s.handle(Route{Method: "PATCH", Path: nameParam, Tag: tag, Summary: "Change some of a server's config (JSON merge patch)",
+	s.handle(Route{Method: "PATCH", Path: nameParam, Tag: tag, Perm: auth.ServersWrite, Summary: "Change some of a server's config (JSON merge patch)",
 		Body: map[string]any{}, Response: ServerInfo{}}, s.patchServer)
-	s.handle(Route{Method: "DELETE", Path: nameParam, Tag: tag, Summary: "Stop and remove a server",
+	s.handle(Route{Method: "DELETE", Path: nameParam, Tag: tag, Perm: auth.ServersWrite, Summary: "Stop and remove a server",
 		Response: ActionResult{}}, s.deleteServer)
 	for _, a := range []struct{ action, summary string }{
 		{"start", "Start a server"},
@@ -128,25 +129,25 @@ func (s *Server) registerServers() {
 		{"disable", "Disable a server (saved in the config)"},
 		{"refresh", "Reconnect if needed and list the server's tools again"},
 	} {
-		rt := Route{Method: "POST", Path: nameParam + "/" + a.action, Tag: tag, Summary: a.summary, Response: ActionResult{}}
+		rt := Route{Method: "POST", Path: nameParam + "/" + a.action, Tag: tag, Perm: auth.ServersStart, Summary: a.summary, Response: ActionResult{}}
 		if a.action == "stop" {
 			rt.Body = StopRequest{}
 		}
 		action := a.action
 		s.handle(rt, func(c *fiber.Ctx) error { return s.serverAction(c, action) })
 	}
-	s.handle(Route{Method: "GET", Path: nameParam + "/logs", Tag: tag, Summary: "The last lines the server wrote to stderr",
+	s.handle(Route{Method: "GET", Path: nameParam + "/logs", Tag: tag, Perm: auth.ServersRead, Summary: "The last lines the server wrote to stderr",
 		Query: []Param{{"lines", "integer", "how many lines (default 100, at most 500)"}}, Response: ServerLogs{}}, s.serverLogs)
-	s.handle(Route{Method: "GET", Path: nameParam + "/health", Tag: tag, Summary: "A server's health and its check history",
+	s.handle(Route{Method: "GET", Path: nameParam + "/health", Tag: tag, Perm: auth.ServersRead, Summary: "A server's health and its check history",
 		Response: ServerHealth{}}, s.serverHealth)
-	s.handle(Route{Method: "POST", Path: nameParam + "/health/check", Tag: tag, Summary: "Ping a server now",
+	s.handle(Route{Method: "POST", Path: nameParam + "/health/check", Tag: tag, Perm: auth.ServersStart, Summary: "Ping a server now",
 		Response: upstream.HealthCheck{}}, s.checkServerHealth)
-	s.handle(Route{Method: "GET", Path: nameParam + "/calls", Tag: tag, Summary: "A server's tool calls, newest first",
+	s.handle(Route{Method: "GET", Path: nameParam + "/calls", Tag: tag, Perm: auth.ActivityRead, Summary: "A server's tool calls, newest first",
 		Query:    []Param{{"limit", "integer", "page size (default 50, at most 1000)"}, {"cursor", "string", "next_cursor of the previous page"}},
 		Response: ActivityPage{}}, s.serverCalls)
 	for _, a := range []string{"enable_all", "disable_all", "restart_all", "reconnect"} {
 		action := a
-		s.handle(Route{Method: "POST", Path: "/api/v1/bulk/" + a, Tag: tag,
+		s.handle(Route{Method: "POST", Path: "/api/v1/bulk/" + a, Tag: tag, Perm: auth.ServersStart,
 			Summary: "Bulk " + strings.ReplaceAll(a, "_", " ") + " (body: optional names)",
 			Body:    BulkRequest{}, Response: BulkResult{}}, func(c *fiber.Ctx) error { return s.bulk(c, action) })
 	}
@@ -154,7 +155,7 @@ func (s *Server) registerServers() {
 
 // serverInfo joins a server's config and its supervisor's status.
 func (s *Server) serverInfo(name string, sc *config.Server, withConfig bool) ServerInfo {
-	info := ServerInfo{Name: name, Type: sc.TransportType(), Enabled: sc.IsEnabled(), Quarantined: sc.Quarantined,
+	info := ServerInfo{Name: name, Type: sc.TransportType(), Enabled: sc.IsEnabled(), Quarantined: s.quarantined(name, sc),
 		Description: sc.Description, Tags: sc.Tags, State: string(upstream.StateCold)}
 	if !info.Enabled {
 		info.State = string(upstream.StateDisabled)
@@ -207,7 +208,7 @@ func (s *Server) listServers(c *fiber.Ctx) error {
 	for _, n := range names {
 		sc := cfg.Servers[n]
 		if enabled != nil && sc.IsEnabled() != *enabled ||
-			quarantined != nil && sc.Quarantined != *quarantined ||
+			quarantined != nil && s.quarantined(n, sc) != *quarantined ||
 			tag != "" && !slices.Contains(sc.Tags, tag) {
 			continue
 		}

@@ -55,6 +55,10 @@ func TestServerLifecycleIsWrittenToTheConfigFile(t *testing.T) {
 		t.Fatalf("the file does not have the new server: %+v", sc)
 	}
 	ready := waitState(t, h, "alpha", "ready")
+	// A server added after start-up is quarantined until approved.
+	if r := h.req("POST", "/api/v1/servers/alpha/approve", nil); r.Status != http.StatusOK {
+		t.Fatalf("approve: %d %s", r.Status, r.Body)
+	}
 	if ready.ToolCount == 0 || ready.PID == 0 || ready.Config == nil || ready.Type != "stdio" {
 		t.Fatalf("details missing from a ready server: %+v", ready)
 	}

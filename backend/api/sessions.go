@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"switchboard/backend/auth"
 	"switchboard/backend/gateway"
 )
 
@@ -35,16 +36,16 @@ type SessionList struct {
 func (s *Server) registerSessions() {
 	const tag = "sessions"
 	idPath := "/api/v1/sessions/:id"
-	s.handle(Route{Method: "GET", Path: "/api/v1/sessions", Tag: tag,
+	s.handle(Route{Method: "GET", Path: "/api/v1/sessions", Tag: tag, Perm: auth.SessionsRead,
 		Summary: "List the MCP client sessions on every endpoint, oldest first", Response: SessionList{}}, s.listSessions)
-	s.handle(Route{Method: "GET", Path: idPath, Tag: tag, Summary: "Get one MCP client session",
+	s.handle(Route{Method: "GET", Path: idPath, Tag: tag, Perm: auth.SessionsRead, Summary: "Get one MCP client session",
 		Response: SessionInfo{}}, s.getSession)
-	s.handle(Route{Method: "POST", Path: idPath + "/suspend", Tag: tag,
+	s.handle(Route{Method: "POST", Path: idPath + "/suspend", Tag: tag, Perm: auth.SessionsWrite,
 		Summary:  "Suspend a session: it stays connected, but its calls are refused until it is resumed",
 		Response: SessionInfo{}}, func(c *fiber.Ctx) error { return s.suspendSession(c, true) })
-	s.handle(Route{Method: "POST", Path: idPath + "/resume", Tag: tag, Summary: "Resume a suspended session",
+	s.handle(Route{Method: "POST", Path: idPath + "/resume", Tag: tag, Perm: auth.SessionsWrite, Summary: "Resume a suspended session",
 		Response: SessionInfo{}}, func(c *fiber.Ctx) error { return s.suspendSession(c, false) })
-	s.handle(Route{Method: "DELETE", Path: idPath, Tag: tag,
+	s.handle(Route{Method: "DELETE", Path: idPath, Tag: tag, Perm: auth.SessionsWrite,
 		Summary: "End a session: its id is forgotten, and the client must start a new session",
 		Status:  http.StatusNoContent}, s.endSession)
 }

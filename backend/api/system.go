@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"switchboard/backend/auth"
 	"switchboard/backend/config"
 	"switchboard/backend/gateway"
 	"switchboard/backend/updatecheck"
@@ -129,15 +130,15 @@ type StoreDiagnostic struct {
 // registerSystem adds the routes for status, info, diagnostics, doctor.
 func (s *Server) registerSystem() {
 	const tag = "system"
-	s.handle(Route{Method: "GET", Path: "/api/v1/status", Tag: tag,
+	s.handle(Route{Method: "GET", Path: "/api/v1/status", Tag: tag, Perm: auth.SystemRead,
 		Summary: "Running, version, uptime, servers by state, tools, calls and errors since start, sessions", Response: StatusInfo{}}, s.status)
-	s.handle(Route{Method: "GET", Path: "/api/v1/system/info", Tag: tag,
+	s.handle(Route{Method: "GET", Path: "/api/v1/system/info", Tag: tag, Perm: auth.SystemRead,
 		Summary: "Version, build, paths, listen addresses, URLs and update availability", Response: SystemInfo{}}, s.systemInfo)
-	s.handle(Route{Method: "GET", Path: "/api/v1/system/diagnostics", Tag: tag,
+	s.handle(Route{Method: "GET", Path: "/api/v1/system/diagnostics", Tag: tag, Perm: auth.SystemRead,
 		Summary: "Config problems, servers not ready with their errors and stderr, name collisions, store", Response: Diagnostics{}}, s.diagnostics)
-	s.handle(Route{Method: "GET", Path: "/api/v1/system/doctor", Tag: tag,
+	s.handle(Route{Method: "GET", Path: "/api/v1/system/doctor", Tag: tag, Perm: auth.SystemRead,
 		Summary: "Checks with a verdict and a fix: config, commands, server start, listeners, disk, file modes", Response: DoctorReport{}}, s.doctor)
-	s.handle(Route{Method: "GET", Path: "/api/v1/system/me", Tag: tag,
+	s.handle(Route{Method: "GET", Path: "/api/v1/system/me", Tag: tag, Perm: auth.Authenticated,
 		Summary: "Who the caller is: name, role and how they were recognised", Response: Principal{}}, s.me)
 }
 

@@ -210,6 +210,7 @@ func TestDiagnosticsShowFailingServersWithStderrAndCollisions(t *testing.T) {
 	bare := stdioServer(t)
 	empty := ""
 	bare.Prefix = &empty
+	bare.AutoApproveChanges = true // the tool it adds below is exposed without a review
 	h := newHarness(t, map[string]*config.Server{
 		"echo":   stdioServer(t),
 		"bare":   bare,

@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"switchboard/backend/auth"
 	"switchboard/backend/config"
 	"switchboard/backend/gateway"
 	"switchboard/backend/toolsearch"
@@ -69,24 +70,24 @@ type ToolCallResult struct {
 func (s *Server) registerTools() {
 	const tag = "tools"
 	toolPath := "/api/v1/servers/:name/tools/:tool"
-	s.handle(Route{Method: "GET", Path: "/api/v1/tools", Tag: tag,
+	s.handle(Route{Method: "GET", Path: "/api/v1/tools", Tag: tag, Perm: auth.ToolsRead,
 		Summary: "List every server's tools (disabled ones too); with q, ranked by relevance",
 		Query: []Param{
 			{"q", "string", "search words: matched against names, parameters, server, tags and description; results are ranked, best first"},
 			{"limit", "integer", "at most this many tools (1 to 1000)"},
 			{"server", "string", "only this server's tools"},
 		}, Response: ToolList{}}, s.listTools)
-	s.handle(Route{Method: "GET", Path: "/api/v1/servers/:name/tools", Tag: tag,
+	s.handle(Route{Method: "GET", Path: "/api/v1/servers/:name/tools", Tag: tag, Perm: auth.ToolsRead,
 		Summary: "List a server's tools (disabled ones too)", Response: ToolList{}}, s.listServerTools)
-	s.handle(Route{Method: "GET", Path: toolPath, Tag: tag, Summary: "Get one tool of a server by its own name",
+	s.handle(Route{Method: "GET", Path: toolPath, Tag: tag, Perm: auth.ToolsRead, Summary: "Get one tool of a server by its own name",
 		Response: ToolInfo{}}, s.getTool)
-	s.handle(Route{Method: "POST", Path: toolPath + "/enable", Tag: tag,
+	s.handle(Route{Method: "POST", Path: toolPath + "/enable", Tag: tag, Perm: auth.ToolsWrite,
 		Summary:  "Enable a tool: remove it from the server's disabled_tools (saved in the config)",
 		Response: ToolInfo{}}, func(c *fiber.Ctx) error { return s.setToolEnabled(c, true) })
-	s.handle(Route{Method: "POST", Path: toolPath + "/disable", Tag: tag,
+	s.handle(Route{Method: "POST", Path: toolPath + "/disable", Tag: tag, Perm: auth.ToolsWrite,
 		Summary:  "Disable a tool: hide it from clients and refuse calls to it (saved in the server's disabled_tools)",
 		Response: ToolInfo{}}, func(c *fiber.Ctx) error { return s.setToolEnabled(c, false) })
-	s.handle(Route{Method: "POST", Path: toolPath + "/call", Tag: tag,
+	s.handle(Route{Method: "POST", Path: toolPath + "/call", Tag: tag, Perm: auth.ToolsCall,
 		Summary: "Call a tool through the gateway, as a client would; the call is recorded in the activity log",
 		Body:    ToolCallRequest{Arguments: json.RawMessage(`{"text": "hello"}`)}, Response: ToolCallResult{}}, s.callTool)
 }

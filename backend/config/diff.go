@@ -93,6 +93,7 @@ func LiveChange(old, new *Server) bool {
 	strip := func(s *Server) *Server {
 		c := s.Clone()
 		c.DisabledTools, c.Description, c.Tags, c.Prefix, c.Quarantined = nil, "", nil, nil, false
+		c.AutoApproveChanges = false
 		c.CallTimeoutS, c.HealthCheckIntervalS, c.IdleTTLS = 0, 0, 0
 		return c
 	}

@@ -176,6 +176,8 @@ func describeType(t reflect.Type) string {
 		return "a string"
 	case reflect.Bool:
 		return "true or false"
+	case reflect.Float64, reflect.Float32:
+		return "a number"
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		return "a whole number"
 	case reflect.Slice:

@@ -28,6 +28,9 @@ type Config struct {
 	APIKey      string   `json:"api_key,omitempty"`
 	CORSOrigins []string `json:"cors_origins,omitempty"`
 	UpdateCheck *bool    `json:"update_check,omitempty"`
+	// MCPRequireKey makes /mcp ask for an API key, as the REST API does;
+	// off by default because desktop clients send none.
+	MCPRequireKey bool `json:"mcp_require_key,omitempty"`
 	// ActivityRetentionDays bounds how long tool-call records are kept.
 	ActivityRetentionDays int                `json:"activity_retention_days,omitempty"`
 	Servers               map[string]*Server `json:"mcpServers"`
@@ -48,8 +51,11 @@ type Server struct {
 	Type    string            `json:"type,omitempty"`
 
 	// Switchboard's own keys.
-	Enabled              *bool    `json:"enabled,omitempty"`
-	Quarantined          bool     `json:"quarantined,omitempty"`
+	Enabled     *bool `json:"enabled,omitempty"`
+	Quarantined bool  `json:"quarantined,omitempty"`
+	// AutoApproveChanges accepts changed and new tools of this server
+	// without asking (each acceptance is still in the audit log).
+	AutoApproveChanges   bool     `json:"auto_approve_changes,omitempty"`
 	Prefix               *string  `json:"prefix,omitempty"`
 	IdleTTLS             int      `json:"idle_ttl_s,omitempty"`
 	HealthCheckIntervalS int      `json:"health_check_interval_s,omitempty"`
@@ -59,6 +65,9 @@ type Server struct {
 	DisabledTools        []string `json:"disabled_tools,omitempty"`
 	Description          string   `json:"description,omitempty"`
 	Tags                 []string `json:"tags,omitempty"`
+
+	// Docker is how the server's container runs when Isolation is "docker".
+	Docker *Docker `json:"docker,omitempty"`
 
 	Extra map[string]any `json:"-"`
 }

@@ -8,13 +8,15 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"sync/atomic"
 )
 
 // refRe matches a secret reference: ${env:NAME} or ${keyring:NAME}.
 var refRe = regexp.MustCompile(`\$\{(env|keyring):([^}]*)\}`)
 
 // ExpandRefs returns a copy of s with every ${env:NAME} in env values,
-// header values, args, cwd and url replaced from the process environment.
+// header values, args, cwd and url replaced from the process environment,
+// and every ${keyring:NAME} from the secret store (see SetSecretResolver).
 // name is the server's name, used in error messages. All unresolvable
 // references are reported together; the values themselves never are.
 func ExpandRefs(name string, s *Server) (*Server, error) {
@@ -89,9 +91,30 @@ func expandString(path, v string) (string, error) {
 	return r, nil
 }
 
-// lookupKeyring resolves ${keyring:NAME}. No secret store is wired in yet.
+// secretResolver resolves ${keyring:NAME}; the core sets it at start.
+var secretResolver atomic.Pointer[func(name string) (string, error)]
+
+// SetSecretResolver sets how ${keyring:NAME} references are resolved (nil:
+// not at all). Its errors must name the secret, never show a value.
+func SetSecretResolver(fn func(name string) (string, error)) {
+	if fn == nil {
+		secretResolver.Store(nil)
+		return
+	}
+	secretResolver.Store(&fn)
+}
+
+// lookupKeyring resolves ${keyring:NAME} through the secret resolver.
 func lookupKeyring(path, name string) (string, error) {
-	return "", fmt.Errorf("secret store not configured: keyring reference %s in %s", name, path)
+	fn := secretResolver.Load()
+	if fn == nil {
+		return "", fmt.Errorf("secret store not configured: keyring reference %s in %s", name, path)
+	}
+	v, err := (*fn)(name)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return v, nil
 }
 
 // redactedRe matches values safe to show: only references, optionally after

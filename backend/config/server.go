@@ -83,6 +83,7 @@ func (s *Server) Clone() *Server {
 		v := *s.Prefix
 		c.Prefix = &v
 	}
+	c.Docker = s.Docker.Clone()
 	c.Extra = cloneExtra(s.Extra)
 	return &c
 }

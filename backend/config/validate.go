@@ -72,6 +72,7 @@ func (c *Config) Validate() error {
 		}
 		validateName(v, base, name)
 		validateServer(v, base, s)
+		validateIsolation(v, base, s)
 		if s.Prefix != nil && !prefixRe.MatchString(*s.Prefix) {
 			v.add(base+".prefix", fmt.Sprintf("must be 0-32 letters, digits, '_' or '-', got %q", *s.Prefix))
 		} else if s.Prefix != nil && strings.Contains(*s.Prefix, Separator) {

@@ -23,7 +23,10 @@ import (
 	"switchboard/backend/events"
 	"switchboard/backend/gateway"
 	"switchboard/backend/metrics"
+	"switchboard/backend/poisoning"
+	"switchboard/backend/secrets"
 	"switchboard/backend/store"
+	"switchboard/backend/trust"
 	"switchboard/backend/updatecheck"
 )
 
@@ -34,6 +37,8 @@ type Options struct {
 	Listen     string // overrides the config's listen
 	Logger     *slog.Logger
 	Version    string
+	// SecretsBackend is auto, keychain or file (see secrets.Options.Backend).
+	SecretsBackend string
 }
 
 // Daemon is a running core.
@@ -42,8 +47,10 @@ type Daemon struct {
 	log     *slog.Logger
 	lock    *os.File
 	store   *store.Store
+	secrets *secrets.Store
 	gw      *gateway.Gateway
 	events  *events.Bus
+	trust   *trust.Trust
 	api     *api.Server
 	tcp     net.Listener
 	sock    net.Listener
@@ -95,11 +102,20 @@ func Start(opts Options) (_ *Daemon, err error) {
 		return nil, err
 	}
 	d.store.SetRetention(time.Duration(cfg.RetentionDays()) * 24 * time.Hour)
+	d.openSecrets()
 
 	d.events = events.New(4096)
 	// Each recorded call is counted in the metrics, then stored.
 	m := metrics.New(opts.Version)
-	d.gw = gateway.New(gateway.Options{Logger: d.log, Recorder: m.Tee(d.store), Catalogs: catalogStore{d.store, d.log}, Events: d.events})
+	// Quarantine is set up before the first Apply, so no unapproved server
+	// is ever exposed, even for a moment.
+	d.trust = trust.New(trust.Options{Store: d.store, Events: d.events, Logger: d.log.With("component", "trust")})
+	if err := d.trust.Bootstrap(cfg); err != nil {
+		return nil, fmt.Errorf("set up quarantine: %w", err)
+	}
+	d.gw = gateway.New(gateway.Options{Logger: d.log, Recorder: m.Tee(d.store), Catalogs: catalogStore{d.store, d.log}, Events: d.events, Trust: d.trust})
+	d.trust.SetOnDecision(d.gw.TrustChanged)
+	d.trust.SetScanner(trust.Poisoning{Elsewhere: d.toolsElsewhere})
 	m.Track(d.gw)
 
 	listen := opts.Listen
@@ -139,10 +155,12 @@ func Start(opts Options) (_ *Daemon, err error) {
 		}}
 	d.api = api.New(api.Options{Gateway: d.gw, Store: d.store, Config: d.cfg, Events: d.events,
 		Logger: d.log, Version: opts.Version, Started: time.Now(), Addr: d.Addr, Socket: sockPath,
-		Metrics: m, Updates: updates})
+		Metrics: m, Updates: updates, Trust: d.trust, Secrets: d.secrets})
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", d.gw.Handler())
-	mux.Handle("/mcp/", d.gw.Handler())
+	// The API's key check (mcp_require_key) runs before the gateway.
+	mcp := gateway.Guarded(d.gw.Handler(), d.api.MCPGuard)
+	mux.Handle("/mcp", mcp)
+	mux.Handle("/mcp/", mcp)
 	mux.Handle("/", d.api)
 	d.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ConnContext: api.ConnContext}
 	go d.serve(d.tcp)
@@ -177,6 +195,9 @@ func (d *Daemon) Config() *config.Manager { return d.cfg }
 // Events is the event bus.
 func (d *Daemon) Events() *events.Bus { return d.events }
 
+// Trust keeps quarantine approvals and tool pins.
+func (d *Daemon) Trust() *trust.Trust { return d.trust }
+
 // Store is the open store.
 func (d *Daemon) Store() *store.Store { return d.store }
 
@@ -207,6 +228,8 @@ func (d *Daemon) Close() {
 		d.gw.Close()
 	}
 	if d.store != nil {
+		config.SetSecretResolver(nil) // set by openSecrets, once the store is open
+		events.SetRedactor(nil)
 		if err := d.store.Close(); err != nil {
 			d.log.Error("close store", "err", err)
 		}
@@ -262,4 +285,40 @@ func (c catalogStore) SaveCatalog(server string, data []byte) {
 	if err := c.st.PutJSON("catalog/"+server, json.RawMessage(data)); err != nil {
 		c.log.Warn("save catalog", "server", server, "err", err)
 	}
+}
+
+// openSecrets opens the secret store and makes ${keyring:NAME} resolve
+// through it, and stored activity hide its values. A store that cannot be
+// opened (its key file lost, say) does not stop the core: servers that
+// need a secret fail to start with the reason, and the rest run.
+func (d *Daemon) openSecrets() {
+	st, err := secrets.Open(secrets.Options{Home: d.opts.Home, Backend: d.opts.SecretsBackend})
+	if err != nil {
+		d.log.Error("secret store unavailable; servers that use ${keyring:...} will not start", "err", err)
+		config.SetSecretResolver(func(string) (string, error) {
+			return "", fmt.Errorf("secret store unavailable: %w", err)
+		})
+		return
+	}
+	d.secrets = st
+	d.log = slog.New(secrets.RedactingHandler(d.log.Handler(), st))
+	config.SetSecretResolver(st.Resolve)
+	d.store.SetValueRedactor(st.Redact)
+	events.SetRedactor(st.Redact)
+	d.log.Info("secret store", "backend", st.Backend())
+}
+
+// Secrets is the secret store, or nil when it could not be opened.
+func (d *Daemon) Secrets() *secrets.Store { return d.secrets }
+
+// toolsElsewhere lists the tools of every server but one, for the checks
+// that find a tool shadowing another server's tools.
+func (d *Daemon) toolsElsewhere(server string) []poisoning.Tool {
+	var out []poisoning.Tool
+	for _, t := range d.gw.Tools() {
+		if t.Server != server {
+			out = append(out, trust.PoisoningTool(t.Server, t.Tool))
+		}
+	}
+	return out
 }

@@ -105,6 +105,7 @@ func TestConfigEditsApplyLiveAndABrokenEditKeepsTheLastGoodConfig(t *testing.T) 
 
 	began := time.Now()
 	writeConfig(t, path, map[string]any{"alpha": map[string]any{"command": bin}})
+	approve(t, d, "alpha")
 	testdeps.Eventually(t, 3*time.Second, "alpha's tools listed after the edit", func() bool { return slices.Contains(testdeps.ToolNames(t, c), "alpha__echo") })
 	t.Logf("edit to tools listed: %s", time.Since(began))
 
@@ -127,6 +128,7 @@ func TestConfigEditsApplyLiveAndABrokenEditKeepsTheLastGoodConfig(t *testing.T) 
 		"alpha": map[string]any{"command": bin, "enabled": false},
 		"beta":  map[string]any{"command": bin},
 	})
+	approve(t, d, "beta")
 	testdeps.Eventually(t, 3*time.Second, "alpha hidden and beta listed", func() bool {
 		names := testdeps.ToolNames(t, c)
 		return slices.Contains(names, "beta__echo") && !slices.Contains(names, "alpha__echo")
@@ -140,6 +142,7 @@ func TestEveryCallIsRecordedAndSurvivesRestart(t *testing.T) {
 		"alpha": map[string]any{"command": testdeps.TestServerBinary(t)},
 	})
 	c := connect(t, d)
+	approve(t, d, "alpha")
 	testdeps.Eventually(t, 3*time.Second, "alpha listed", func() bool { return slices.Contains(testdeps.ToolNames(t, c), "alpha__echo") })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -59,7 +59,7 @@ func encode(e Event) ([]byte, error) {
 	if err := enc.Encode(e); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	return redactEncoded(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), nil
 }
 
 // Bus fans events out to subscribers.

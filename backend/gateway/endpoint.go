@@ -38,6 +38,7 @@ type routes struct {
 	resources  map[string]string        // uri -> server
 	templates  map[string]templateRoute // uri template -> server
 	disabled   map[string]target        // exposed name -> a tool in its server's disabled_tools
+	held       map[string]heldTool      // exposed name -> a tool the trust filter keeps from clients
 	servers    []string
 	collisions []Collision
 	rejected   []string
@@ -149,15 +150,23 @@ func (e *endpoint) prefixFor(name string, u *upstream.Upstream) string {
 func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 	e.syncMu.Lock()
 	defer e.syncMu.Unlock()
+	rt := &routes{tools: map[string]target{}, disabled: map[string]target{}, held: map[string]heldTool{},
+		prompts: map[string]target{}, resources: map[string]string{}, templates: map[string]templateRoute{}}
 	names := make([]string, 0, len(ups))
+	heldTools := map[string]map[string]string{}
 	for n, u := range ups {
-		if e.includes(n, u) {
-			names = append(names, n)
+		if !e.includes(n, u) {
+			continue
 		}
+		tools, held := e.holdServer(rt, n, u)
+		if held {
+			continue
+		}
+		heldTools[n] = tools
+		names = append(names, n)
 	}
 	slices.Sort(names)
-	rt := &routes{tools: map[string]target{}, disabled: map[string]target{}, prompts: map[string]target{},
-		resources: map[string]string{}, templates: map[string]templateRoute{}, servers: names}
+	rt.servers = names
 	var tools []server.ServerTool
 	var prompts []server.ServerPrompt
 	var resources []server.ServerResource
@@ -174,6 +183,10 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 				continue
 			}
 			exposed := ExposedName(prefix, t.Name)
+			if reason, held := heldTools[n][t.Name]; held {
+				rt.held[exposed] = heldTool{target{n, t.Name}, reason}
+				continue
+			}
 			if problem := NameProblem(exposed); problem != "" {
 				// Clients refuse a whole tool list over one bad name.
 				rt.rejected = append(rt.rejected, fmt.Sprintf("tool of server %q not exposed: %s", n, problem))

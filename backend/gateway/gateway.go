@@ -47,6 +47,9 @@ type Options struct {
 	// Events hears server state changes, tool list changes, calls and
 	// sessions; may be nil.
 	Events *events.Bus
+	// Trust decides which servers and tools reach clients (quarantine and
+	// tool pinning); nil trusts every server and tool.
+	Trust TrustFilter
 }
 
 // Gateway owns the upstreams and the endpoints clients connect to.
@@ -55,6 +58,7 @@ type Gateway struct {
 	recorder Recorder
 	events   *events.Bus
 	catalogs CatalogCache
+	trust    TrustFilter
 	// saved holds the catalog last written per upstream, so state changes
 	// that leave the catalog as it was (degraded, ready again) write nothing.
 	saved          sync.Map // *upstream.Upstream -> *upstream.Catalog
@@ -100,6 +104,7 @@ func New(opts Options) *Gateway {
 		recorder:       opts.Recorder,
 		events:         opts.Events,
 		catalogs:       opts.Catalogs,
+		trust:          opts.Trust,
 		sessionIdleTTL: opts.SessionIdleTTL,
 		calls:          newCalls(),
 		cfg:            &config.Config{Servers: map[string]*config.Server{}},

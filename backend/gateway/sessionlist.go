@@ -125,7 +125,7 @@ func (e *endpoint) admit(ctx context.Context, id any, message any) error {
 	}
 	suspended := rec != nil && rec.suspended.Load()
 	rt := e.routes.Load()
-	if !suspended && len(rt.disabled) == 0 {
+	if !suspended && len(rt.disabled) == 0 && len(rt.held) == 0 {
 		return nil // the usual case costs no decoding
 	}
 	raw, _ := message.(json.RawMessage)
@@ -154,6 +154,9 @@ func (e *endpoint) admit(ctx context.Context, id any, message any) error {
 	if t, ok := rt.disabled[req.Params.Name]; ok {
 		return fmt.Errorf("tool %q is disabled in Switchboard (%q is in the disabled_tools of server %q); enable it there to call it",
 			req.Params.Name, t.name, t.server)
+	}
+	if h, ok := rt.held[req.Params.Name]; ok {
+		return fmt.Errorf("tool %q is withheld by Switchboard: %s", req.Params.Name, h.reason)
 	}
 	return nil
 }

@@ -41,6 +41,9 @@ func (g *Gateway) CallTool(ctx context.Context, server, tool string, args json.R
 	if cfg.Quarantined {
 		return nil, fmt.Errorf("%w: server %q is quarantined; approve it before calling its tools", ErrQuarantined, server)
 	}
+	if reason := g.heldReason(u, tool); reason != "" {
+		return nil, fmt.Errorf("%w: %s", ErrQuarantined, reason)
+	}
 	cat := u.Catalog()
 	known := slices.ContainsFunc(cat.Tools, func(t mcp.Tool) bool { return t.Name == tool })
 	// A server that never listed its tools (it has not started yet, or

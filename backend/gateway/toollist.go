@@ -92,6 +92,9 @@ func hiddenReason(t ToolInfo, u *upstream.Upstream, rt *routes) string {
 	case t.Disabled:
 		return "the tool is in the server's disabled_tools"
 	}
+	if h, ok := rt.held[t.Name]; ok && h.target == (target{t.Server, t.Tool.Name}) {
+		return h.reason
+	}
 	if p := NameProblem(t.Name); p != "" {
 		return p
 	}

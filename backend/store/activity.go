@@ -327,6 +327,7 @@ func (s *Store) activityEntry(r *ActivityRecord, retention time.Duration, now ti
 	if !validID(r.ID) {
 		r.ID = NewActivityID(r.Time)
 	}
+	s.redactValues(r)
 	r.Arguments = RedactArguments(r.Arguments)
 	if len(r.Arguments) > maxStoredArguments {
 		r.Arguments, _ = json.Marshal(fmt.Sprintf("[arguments too large: %d bytes]", len(r.Arguments)))

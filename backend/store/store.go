@@ -60,6 +60,8 @@ type Store struct {
 	closed    atomic.Bool
 	dropped   atomic.Uint64
 	retention atomic.Int64 // nanoseconds; <= 0 keeps records forever
+	// valueRedactor hides known secret values in records (secretvalues.go).
+	valueRedactor atomic.Pointer[func(string) string]
 
 	closeOnce sync.Once
 	closeErr  error

@@ -283,6 +283,29 @@ func (st *state) addTools() {
 		return mcp.NewToolResultText("removed " + name), nil
 	})
 
+	s.AddTool(mcp.NewTool("set_description",
+		mcp.WithDescription("Changes the description of the named tool at run time (clients get tools/list_changed), as a server that rug-pulls its users would."),
+		mcp.WithString("name", mcp.Required(), mcp.Description("Name of the tool to change.")),
+		mcp.WithString("description", mcp.Required(), mcp.Description("Its new description.")),
+	), func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		name, err := req.RequireString("name")
+		if err != nil {
+			return mcp.NewToolResultError("set_description: " + err.Error()), nil
+		}
+		desc, err := req.RequireString("description")
+		if err != nil {
+			return mcp.NewToolResultError("set_description: " + err.Error()), nil
+		}
+		t := s.GetTool(name)
+		if t == nil {
+			return mcp.NewToolResultError("set_description: no tool named " + name), nil
+		}
+		tool := t.Tool
+		tool.Description = desc
+		s.AddTool(tool, t.Handler)
+		return mcp.NewToolResultText("changed " + name), nil
+	})
+
 	s.AddTool(mcp.NewTool("garbage",
 		mcp.WithDescription("Writes a line that is not JSON to stdout (breaks the stdio framing on purpose), then returns."),
 	), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {

@@ -107,6 +107,9 @@ type conn struct {
 	cancel  context.CancelFunc
 	exited  chan struct{}
 	closing atomic.Bool
+	// docker and container are set when the server runs in a container
+	// (see docker.go): the container is killed when the server stops.
+	docker, container string
 }
 
 // New creates the supervisor of one server. It does not start it: call
@@ -527,11 +530,11 @@ func (u *Upstream) explain(step string, ctx context.Context, err error) error {
 
 // spawn starts a stdio server in its own process group.
 func (u *Upstream) spawn(cfg *config.Server, c *conn) (transport.Interface, error) {
-	path, err := ResolveCommandIn(cfg.Command, cfg.Cwd)
+	path, args, err := u.command(cfg, c)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(path, cfg.Args...)
+	cmd := exec.Command(path, args...)
 	cmd.Env = ChildEnv(cfg.Env)
 	cmd.Dir = cfg.Cwd
 	cmd.Stderr = u.stderr
@@ -571,6 +574,7 @@ func (c *conn) close(log *slog.Logger) {
 			log.Warn("stop process group", "err", err)
 		}
 		<-c.exited
+		c.killContainer(log)
 	}
 	c.cancel()
 }

@@ -1,0 +1,148 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// auditPrefix keeps audit records apart from activity and the KV space.
+// Their keys sort by time because their ids do (as activity ids).
+const auditPrefix = "aud/"
+
+// AuditRecord is one decision a person (or a rule they set) made: who did
+// what to which server or tool, and when. Audit records are kept forever:
+// the activity retention does not apply to them.
+type AuditRecord struct {
+	ID   string    `json:"id"`
+	Time time.Time `json:"time"`
+	// Type names the decision, such as "quarantine.server.approved".
+	Type string `json:"type"`
+	// Principal is who decided: a principal's name, or the rule that did
+	// (such as "auto_approve_changes").
+	Principal string `json:"principal"`
+	Server    string `json:"server,omitempty"`
+	Tool      string `json:"tool,omitempty"`
+	// Note is the approver's note or the reason of a rejection.
+	Note string `json:"note,omitempty"`
+	// Detail holds facts of the decision (hashes, an override of findings).
+	Detail map[string]string `json:"detail,omitempty"`
+}
+
+// AuditFilter selects audit records; zero fields match everything. Type
+// matches a whole type or a prefix of it ending in a dot ("quarantine.").
+type AuditFilter struct {
+	Type   string
+	Server string
+	Since  time.Time
+	Until  time.Time
+	Limit  int
+	Cursor string // the id of the last record of the previous page
+}
+
+// AppendAudit writes r at once (audit records are rare and must not be
+// lost to a queue). A zero Time becomes now and the id is assigned.
+func (s *Store) AppendAudit(r AuditRecord) (AuditRecord, error) {
+	if r.Time.IsZero() {
+		r.Time = time.Now().UTC()
+	}
+	r.ID = NewActivityID(r.Time)
+	data, err := json.Marshal(r)
+	if err != nil {
+		return r, fmt.Errorf("store: encode audit record: %w", err)
+	}
+	err = s.db.Update(func(txn *badger.Txn) error {
+		return txn.Set([]byte(auditPrefix+r.ID), data)
+	})
+	if err != nil {
+		return r, fmt.Errorf("store: write audit record: %w", err)
+	}
+	return r, nil
+}
+
+// ValidAuditID reports whether id has the shape of an audit record's id.
+func ValidAuditID(id string) bool { return validID(id) }
+
+// ListAudit returns records matching f, newest first, and a cursor for the
+// next page ("" when there is none).
+func (s *Store) ListAudit(f AuditFilter) ([]AuditRecord, string, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultListLimit
+	}
+	limit = min(limit, maxListLimit)
+	upper := []byte(auditPrefix + "g")
+	if f.Cursor != "" {
+		if !validID(f.Cursor) {
+			return nil, "", fmt.Errorf("store: invalid audit cursor %q", f.Cursor)
+		}
+		upper = []byte(auditPrefix + f.Cursor)
+	}
+	if !f.Until.IsZero() {
+		if k := auditTimeKey(f.Until); bytes.Compare(k, upper) < 0 {
+			upper = k
+		}
+	}
+	var lower []byte
+	if !f.Since.IsZero() {
+		lower = auditTimeKey(f.Since)
+	}
+	out := make([]AuditRecord, 0, min(limit, 64))
+	more := false
+	err := s.db.View(func(txn *badger.Txn) error {
+		opts := badger.DefaultIteratorOptions
+		opts.Reverse = true
+		opts.Prefix = []byte(auditPrefix)
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		for it.Seek(upper); it.Valid(); it.Next() {
+			k := it.Item().Key()
+			if bytes.Compare(k, upper) >= 0 {
+				continue
+			}
+			if lower != nil && bytes.Compare(k, lower) < 0 {
+				break
+			}
+			var r AuditRecord
+			if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &r) }); err != nil {
+				return fmt.Errorf("decode audit record %s: %w", k, err)
+			}
+			if !f.matches(&r) {
+				continue
+			}
+			if len(out) == limit {
+				more = true
+				break
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("store: list audit: %w", err)
+	}
+	next := ""
+	if more {
+		next = out[len(out)-1].ID
+	}
+	return out, next, nil
+}
+
+func (f *AuditFilter) matches(r *AuditRecord) bool {
+	typeOK := f.Type == "" || r.Type == f.Type ||
+		strings.HasSuffix(f.Type, ".") && strings.HasPrefix(r.Type, f.Type)
+	return typeOK && (f.Server == "" || r.Server == f.Server)
+}
+
+// auditTimeKey is the smallest audit key at time t.
+func auditTimeKey(t time.Time) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], unixNanos(t))
+	return []byte(auditPrefix + hex.EncodeToString(b[:]) + "00000000")
+}
