@@ -41,23 +41,17 @@ func (g *Gateway) StopServer(name, reason string) error {
 // new supervisor from its current config, since a stop is final for the
 // old one. A disabled server stays disabled: enabling is a config change.
 func (g *Gateway) StartServer(name string) error {
-	u, err := g.mustServer(name)
-	if err != nil {
-		return err
-	}
-	switch u.State() {
-	case upstream.StateDisabled:
-		return fmt.Errorf("server %q is disabled; enable it first", name)
-	case upstream.StateStopped:
-		g.replace(u)
-	default:
-		u.Start()
-	}
-	return nil
+	return g.bringUp(name, (*upstream.Upstream).Start)
 }
 
 // RestartServer reconnects a server now (a stopped one is started again).
 func (g *Gateway) RestartServer(name string) error {
+	return g.bringUp(name, (*upstream.Upstream).Restart)
+}
+
+// bringUp runs how on a server that is neither disabled nor stopped; a
+// stopped one is replaced by a new supervisor, which starts.
+func (g *Gateway) bringUp(name string, how func(*upstream.Upstream)) error {
 	u, err := g.mustServer(name)
 	if err != nil {
 		return err
@@ -68,7 +62,7 @@ func (g *Gateway) RestartServer(name string) error {
 	case upstream.StateStopped:
 		g.replace(u)
 	default:
-		u.Restart()
+		how(u)
 	}
 	return nil
 }
