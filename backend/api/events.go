@@ -172,19 +172,11 @@ func (s *Server) streamEvents(c *fiber.Ctx) error {
 		}
 		ping := time.NewTicker(heartbeat())
 		defer ping.Stop()
-		// Events go out at once when they are sparse; when they come fast,
-		// they are written together at most every sseBatch, so a busy
-		// gateway costs each subscriber tens of writes a second, not one per
-		// event.
+		// An event goes out at once when events are sparse; when they come
+		// fast, they are written together at most every sseBatch, so a busy
+		// gateway costs each subscriber tens of wake-ups and writes a
+		// second, not one per event.
 		var lastFlush time.Time
-		batch := time.NewTimer(time.Hour)
-		batch.Stop()
-		pending := false
-		flush := func() error {
-			pending = false
-			lastFlush = time.Now()
-			return w.Flush()
-		}
 		for {
 			select {
 			case <-ctx.Done():
@@ -192,11 +184,7 @@ func (s *Server) streamEvents(c *fiber.Ctx) error {
 			case <-s.life.Done():
 				return
 			case <-ping.C:
-				if _, err := w.WriteString(": ping\n\n"); err != nil || flush() != nil {
-					return
-				}
-			case <-batch.C:
-				if pending && flush() != nil {
+				if _, err := w.WriteString(": ping\n\n"); err != nil || w.Flush() != nil {
 					return
 				}
 			case ev, ok := <-sub.C:
@@ -210,19 +198,28 @@ func (s *Server) streamEvents(c *fiber.Ctx) error {
 					_ = writeSSE(w, ev, false)
 					return
 				}
-				if appendSSE(w, ev, true) != nil || drainSSE(w, sub) != nil {
+				if appendSSE(w, ev, true) != nil {
 					return
 				}
+				// Right after a write, wait out the rest of sseBatch without
+				// listening to sub.C: the events meanwhile queue in its buffer
+				// and wake nobody, and go out together.
 				if wait := sseBatch - time.Since(lastFlush); wait > 0 {
-					if !pending {
-						pending = true
-						batch.Reset(wait)
+					t := time.NewTimer(wait)
+					select {
+					case <-ctx.Done():
+						t.Stop()
+						return
+					case <-s.life.Done():
+						t.Stop()
+						return
+					case <-t.C:
 					}
-					continue
 				}
-				if flush() != nil {
+				if drainSSE(w, sub) != nil || w.Flush() != nil {
 					return
 				}
+				lastFlush = time.Now()
 			}
 		}
 	})
@@ -243,10 +240,10 @@ const sseBatch = 25 * time.Millisecond
 
 var errSubscriberDropped = errors.New("subscriber dropped")
 
-// drainSSE appends the events already waiting on sub, up to a batch, and
-// stops at a drop notice, which the next turn of the loop handles.
+// drainSSE appends the events already waiting on sub; a drop notice is
+// written and flushed, and ends the stream.
 func drainSSE(w *bufio.Writer, sub *events.Subscription) error {
-	for range 64 {
+	for range cap(sub.C) {
 		select {
 		case ev, ok := <-sub.C:
 			if !ok {

@@ -8,7 +8,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -62,14 +64,28 @@ func encode(e Event) ([]byte, error) {
 	return redactEncoded(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), nil
 }
 
+// withID puts the id in front of an event encoded with id 0, which
+// encoding/json writes as its first field: {"id":0,...} -> {"id":N,...}.
+func withID(id uint64, body []byte) []byte {
+	const zero = `{"id":0,`
+	if !bytes.HasPrefix(body, []byte(zero)) {
+		return nil // redaction rewrote it; each subscriber encodes for itself
+	}
+	out := make([]byte, 0, len(body)+20)
+	out = append(out, `{"id":`...)
+	out = strconv.AppendUint(out, id, 10)
+	return append(out, body[len(zero)-1:]...)
+}
+
 // Bus fans events out to subscribers.
 type Bus struct {
-	mu   sync.Mutex
-	next uint64
-	ring []Event // circular: the last events; once full, ring[head] is the oldest
-	head int
-	size int
-	subs map[*Subscription]struct{}
+	mu         sync.Mutex
+	subscribed atomic.Int64 // len(subs), read without the lock
+	next       uint64
+	ring       []Event // circular: the last events; once full, ring[head] is the oldest
+	head       int
+	size       int
+	subs       map[*Subscription]struct{}
 }
 
 // New makes a bus that keeps the last ringSize events for resuming.
@@ -92,14 +108,21 @@ type Subscription struct {
 
 // Publish stamps and delivers an event. It never blocks.
 func (b *Bus) Publish(typ, server string, data any) Event {
+	now := time.Now().UTC()
+	var body []byte
+	if b.subscribed.Load() > 0 {
+		// Once here instead of once per subscriber, and before taking the
+		// lock, so publishers do not queue behind each other's encoding.
+		// Data that does not encode is left to each subscriber's JSON call,
+		// which reports the error.
+		body, _ = encode(Event{Type: typ, Time: now, Server: server, Data: data})
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.next++
-	ev := Event{ID: b.next, Type: typ, Time: time.Now().UTC(), Server: server, Data: data}
-	if len(b.subs) > 0 {
-		// Once here instead of once per subscriber. Data that does not encode
-		// is left to each subscriber's JSON call, which reports the error.
-		ev.encoded, _ = encode(ev)
+	ev := Event{ID: b.next, Type: typ, Time: now, Server: server, Data: data}
+	if body != nil {
+		ev.encoded = withID(b.next, body)
 	}
 	if len(b.ring) < b.size {
 		b.ring = append(b.ring, ev)
@@ -166,6 +189,7 @@ func (b *Bus) Subscribe(types []string, buffer int, since uint64) (sub *Subscrip
 		s.c <- ev
 	}
 	b.subs[s] = struct{}{}
+	b.subscribed.Store(int64(len(b.subs)))
 	return s, missed
 }
 
@@ -196,6 +220,7 @@ func (b *Bus) closeLocked(s *Subscription) {
 	}
 	s.closed = true
 	delete(b.subs, s)
+	b.subscribed.Store(int64(len(b.subs)))
 	close(s.c)
 }
 

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"strings"
 	"sync"
 	"testing"
 )
@@ -193,5 +194,25 @@ func TestSubscriptionClose(t *testing.T) {
 	other.Close()
 	if b.Subscribers() != 0 {
 		t.Fatalf("%d subscribers", b.Subscribers())
+	}
+}
+
+// The JSON made once at publishing is the event's own encoding.
+func TestPublishedJSONIsTheEventsEncoding(t *testing.T) {
+	b := New(8)
+	sub, _ := b.Subscribe(nil, 4, 0)
+	defer sub.Close()
+	b.Publish("a", "x", nil)
+	b.Publish("server.state", "alpha", map[string]any{"state": "ready", "n": 3})
+	<-sub.C
+	ev := <-sub.C
+	got, err := ev.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.encoded = nil
+	want, _ := ev.JSON()
+	if string(got) != string(want) || !strings.HasPrefix(string(got), `{"id":2,`) {
+		t.Fatalf("published JSON %s, want %s", got, want)
 	}
 }
