@@ -1,15 +1,19 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/mark3labs/mcp-go/mcp"
 
 	"switchboard/backend/auth"
 	"switchboard/backend/gateway"
@@ -77,6 +81,17 @@ type RoleList struct {
 	Permissions []string    `json:"permissions"`
 }
 
+// RoleUpdate changes a custom role; absent fields stay.
+type RoleUpdate struct {
+	Description *string  `json:"description,omitempty"`
+	Permissions []string `json:"permissions,omitempty"`
+}
+
+// RoleAssign names the role to give a principal.
+type RoleAssign struct {
+	Role string `json:"role"`
+}
+
 // PrincipalList is every principal.
 type PrincipalList struct {
 	Principals []auth.Principal `json:"principals"`
@@ -115,7 +130,8 @@ func (s *Server) Auth() *auth.Service { return s.auth }
 func (s *Server) registerKeys() {
 	const tag = "auth"
 	s.handle(Route{Method: "GET", Path: "/api/v1/auth/keys", Tag: tag, Perm: auth.KeysRead,
-		Summary: "List API keys (never the keys themselves), revoked ones too", Response: KeyList{}}, s.listKeys)
+		Summary: "List API keys (never the keys themselves), revoked ones too",
+		Query:   []Param{{"principal", "string", "only the keys of this principal"}}, Response: KeyList{}}, s.listKeys)
 	s.handle(Route{Method: "POST", Path: "/api/v1/auth/keys", Tag: tag, Perm: auth.KeysWrite,
 		Summary: "Create an API key; the answer holds the key, shown this once (only its hash is kept). A caller can only grant permissions they hold",
 		Body:    KeyCreate{}, Response: KeyCreated{}, Status: http.StatusCreated}, s.createKey)
@@ -127,12 +143,23 @@ func (s *Server) registerKeys() {
 		Summary: "List the roles (built-in first) and the permissions a custom role may hold", Response: RoleList{}}, s.listRoles)
 	s.handle(Route{Method: "POST", Path: "/api/v1/auth/roles", Tag: tag, Perm: auth.KeysWrite,
 		Summary: "Create a custom role: a named set of permissions", Body: auth.Role{}, Response: auth.Role{}, Status: http.StatusCreated}, s.createRole)
+	s.handle(Route{Method: "GET", Path: "/api/v1/auth/roles/:role", Tag: tag, Perm: auth.KeysRead,
+		Summary: "Get one role", Response: auth.Role{}}, s.getRole)
+	s.handle(Route{Method: "PATCH", Path: "/api/v1/auth/roles/:role", Tag: tag, Perm: auth.KeysWrite,
+		Summary: "Change a custom role's description or permissions; keys that grant it change with it. Built-in roles cannot be changed",
+		Body:    RoleUpdate{}, Response: auth.Role{}}, s.updateRole)
 	s.handle(Route{Method: "DELETE", Path: "/api/v1/auth/roles/:role", Tag: tag, Perm: auth.KeysWrite,
 		Summary: "Delete a custom role no principal or live key uses; built-in roles cannot be deleted", Status: http.StatusNoContent}, s.deleteRole)
 	s.handle(Route{Method: "GET", Path: "/api/v1/auth/principals", Tag: tag, Perm: auth.KeysRead,
 		Summary: "List principals: who keys speak for, with their kind and roles", Response: PrincipalList{}}, s.listPrincipals)
 	s.handle(Route{Method: "POST", Path: "/api/v1/auth/principals", Tag: tag, Perm: auth.KeysWrite,
 		Summary: "Create a principal (kind user, agent or service) with roles", Body: auth.Principal{}, Response: auth.Principal{}, Status: http.StatusCreated}, s.createPrincipal)
+	s.handle(Route{Method: "GET", Path: "/api/v1/auth/principals/:principal", Tag: tag, Perm: auth.KeysRead,
+		Summary: "Get one principal with its roles", Response: auth.Principal{}}, s.getPrincipal)
+	s.handle(Route{Method: "POST", Path: "/api/v1/auth/principals/:principal/roles", Tag: tag, Perm: auth.KeysWrite,
+		Summary: "Give a principal a role (a caller can only give permissions they hold)", Body: RoleAssign{}, Response: auth.Principal{}}, s.assignRole)
+	s.handle(Route{Method: "DELETE", Path: "/api/v1/auth/principals/:principal/roles/:role", Tag: tag, Perm: auth.KeysWrite,
+		Summary: "Take a role from a principal", Response: auth.Principal{}}, s.revokeRole)
 	s.handle(Route{Method: "DELETE", Path: "/api/v1/auth/principals/:principal", Tag: tag, Perm: auth.KeysWrite,
 		Summary: "Delete a principal no live key speaks for", Status: http.StatusNoContent}, s.deletePrincipal)
 	s.handle(Route{Method: "POST", Path: "/api/v1/auth/check", Tag: tag, Perm: auth.KeysRead,
@@ -169,8 +196,11 @@ func (s *Server) listKeys(c *fiber.Ctx) error {
 		return err
 	}
 	out := KeyList{Keys: []KeyInfo{}}
+	principal := c.Query("principal")
 	for _, k := range svc.Keys() {
-		out.Keys = append(out.Keys, keyInfo(k))
+		if principal == "" || k.Principal == principal {
+			out.Keys = append(out.Keys, keyInfo(k))
+		}
 	}
 	return c.JSON(out)
 }
@@ -305,7 +335,7 @@ func (s *Server) createPrincipal(c *fiber.Ctx) error {
 	if err := bind(c, &p); err != nil {
 		return err
 	}
-	out, err := svc.CreatePrincipal(p)
+	out, err := svc.CreatePrincipal(p, requestOf(c).principal.id)
 	if err != nil {
 		return authErr(err)
 	}
@@ -421,5 +451,119 @@ func (s *Server) MCPGuard(r *http.Request) (context.Context, *gateway.GuardError
 			return nil, &gateway.GuardError{Status: http.StatusForbidden, Code: "Forbidden", Message: why}
 		}
 	}
-	return context.WithValue(ctx, identityKey{}, id), nil
+	if !id.Has(auth.ToolsCall) && callsTool(r) {
+		return nil, &gateway.GuardError{Status: http.StatusForbidden, Code: "Forbidden",
+			Message: "tools/call needs " + auth.ToolsCall + ", which " + id.Principal + " does not hold"}
+	}
+	ctx = context.WithValue(ctx, identityKey{}, id)
+	if !id.Scope.Empty() {
+		ctx = gateway.WithToolScope(ctx, func(server, tool string) (bool, string) {
+			var tags []string
+			if sc := s.opts.Config.Snapshot().Servers[server]; sc != nil {
+				tags = sc.Tags
+			}
+			return id.Allows(auth.ToolsRead, server, tags, tool)
+		})
+	}
+	return ctx, nil
+}
+
+// callsTool says whether an MCP POST holds a tools/call, alone or in a
+// batch; the body is put back for the gateway.
+func callsTool(r *http.Request) bool {
+	if r.Method != http.MethodPost || r.Body == nil {
+		return false
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	_ = r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	if err != nil {
+		return true // unreadable: refuse rather than guess
+	}
+	var one struct {
+		Method string `json:"method"`
+	}
+	if json.Unmarshal(data, &one) == nil {
+		return one.Method == string(mcp.MethodToolsCall)
+	}
+	var batch []struct {
+		Method string `json:"method"`
+	}
+	if json.Unmarshal(data, &batch) != nil {
+		return false // not JSON-RPC; the gateway answers it
+	}
+	for _, m := range batch {
+		if m.Method == string(mcp.MethodToolsCall) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) getRole(c *fiber.Ctx) error {
+	svc, err := s.authService()
+	if err != nil {
+		return err
+	}
+	r, err := svc.Role(c.Params("role"))
+	if err != nil {
+		return authErr(err)
+	}
+	return c.JSON(r)
+}
+
+func (s *Server) updateRole(c *fiber.Ctx) error {
+	svc, err := s.authService()
+	if err != nil {
+		return err
+	}
+	var req RoleUpdate
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	r, err := svc.UpdateRole(c.Params("role"), req.Description, req.Permissions, requestOf(c).principal.id)
+	if err != nil {
+		return authErr(err)
+	}
+	return c.JSON(r)
+}
+
+func (s *Server) getPrincipal(c *fiber.Ctx) error {
+	svc, err := s.authService()
+	if err != nil {
+		return err
+	}
+	p, err := svc.Principal(c.Params("principal"))
+	if err != nil {
+		return authErr(err)
+	}
+	return c.JSON(p)
+}
+
+func (s *Server) assignRole(c *fiber.Ctx) error {
+	svc, err := s.authService()
+	if err != nil {
+		return err
+	}
+	var req RoleAssign
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	p, err := svc.AssignRole(c.Params("principal"), req.Role, requestOf(c).principal.id)
+	if err != nil {
+		return authErr(err)
+	}
+	return c.JSON(p)
+}
+
+func (s *Server) revokeRole(c *fiber.Ctx) error {
+	svc, err := s.authService()
+	if err != nil {
+		return err
+	}
+	p, err := svc.RevokeRole(c.Params("principal"), c.Params("role"))
+	if err != nil {
+		return authErr(err)
+	}
+	return c.JSON(p)
 }

@@ -21,6 +21,13 @@ const mcpInitialize = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"
 // mcpToolsWithKey lists /mcp's tools with a key (none when key is "").
 func (h *harness) mcpToolsWithKey(t *testing.T, path, key string) ([]mcp.Tool, error) {
 	t.Helper()
+	tools, _, err := h.mcpWithKey(t, path, key, "", nil)
+	return tools, err
+}
+
+// mcpWithKey lists /mcp's tools with a key and, when tool is given, calls it.
+func (h *harness) mcpWithKey(t *testing.T, path, key, tool string, args map[string]any) ([]mcp.Tool, *mcp.CallToolResult, error) {
+	t.Helper()
 	var opts []transport.StreamableHTTPCOption
 	if key != "" {
 		opts = append(opts, transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + key}))
@@ -34,17 +41,68 @@ func (h *harness) mcpToolsWithKey(t *testing.T, path, key string) ([]mcp.Tool, e
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := c.Start(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := c.Initialize(ctx, mcp.InitializeRequest{Params: mcp.InitializeParams{ProtocolVersion: mcp.LATEST_PROTOCOL_VERSION,
 		ClientInfo: mcp.Implementation{Name: "t", Version: "1"}}}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return res.Tools, nil
+	if tool == "" {
+		return res.Tools, nil, nil
+	}
+	var call mcp.CallToolRequest
+	call.Params.Name, call.Params.Arguments = tool, args
+	out, err := c.CallTool(ctx, call)
+	return res.Tools, out, err
+}
+
+func TestMCPKeyScopeLimitsToolsListAndCall(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(t), "beta": stdioServer(t)})
+	if _, err := h.d.Config().Update(func(c *config.Config) error { c.MCPRequireKey = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	all, err := h.mcpToolsWithKey(t, "/mcp", h.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var alphaEcho, betaEcho string
+	for _, tl := range all {
+		switch {
+		case strings.Contains(tl.Name, "alpha") && strings.HasSuffix(tl.Name, "echo"):
+			alphaEcho = tl.Name
+		case strings.Contains(tl.Name, "beta") && strings.HasSuffix(tl.Name, "echo"):
+			betaEcho = tl.Name
+		}
+	}
+	if alphaEcho == "" || betaEcho == "" {
+		t.Fatalf("exposed tools: %v", all)
+	}
+	agent := h.createKey(t, api.KeyCreate{Name: "bot", Role: auth.RoleAgent,
+		Scope: &auth.Scope{Servers: []string{"alpha"}, Tools: []string{"echo"}}})
+	args := map[string]any{"text": "hi"}
+	tools, res, err := h.mcpWithKey(t, "/mcp", agent.Key, alphaEcho, args)
+	if err != nil || res.IsError {
+		t.Fatalf("in scope: %v %+v", err, res)
+	}
+	if len(tools) != 1 || tools[0].Name != alphaEcho {
+		t.Fatalf("scoped tools/list: %v", tools)
+	}
+	// Hidden tools cannot be called by name.
+	if _, res, err := h.mcpWithKey(t, "/mcp", agent.Key, betaEcho, args); err == nil && !res.IsError {
+		t.Fatalf("out of scope call answered: %+v", res)
+	}
+	// A viewer sees tools but cannot call them.
+	viewer := h.createKey(t, api.KeyCreate{Name: "eyes", Role: auth.RoleViewer})
+	if tools, err := h.mcpToolsWithKey(t, "/mcp", viewer.Key); err != nil || len(tools) != len(all) {
+		t.Fatalf("viewer list: %v (%d tools)", err, len(tools))
+	}
+	if _, _, err := h.mcpWithKey(t, "/mcp", viewer.Key, alphaEcho, args); err == nil {
+		t.Fatal("viewer's tools/call was answered")
+	}
 }
 
 func TestMCPRequireKey(t *testing.T) {

@@ -231,6 +231,40 @@ func TestCustomRolesAndPrincipals(t *testing.T) {
 		t.Fatalf("check refused: %+v", v)
 	}
 	h.req("POST", "/api/v1/auth/check", api.PermissionCheck{Principal: "nobody", Permission: auth.KeysWrite}).envelope(t, 404, "NotFound")
+	// Roles and principals change only within what the caller holds.
+	h.withKey(k.Key, "PATCH", "/api/v1/auth/roles/keyminder", api.RoleUpdate{Permissions: []string{auth.KeysRead, auth.KeysWrite, auth.ConfigWrite}}).
+		envelope(t, 403, "Forbidden")
+	h.withKey(k.Key, "POST", "/api/v1/auth/principals/ops-bot/roles", api.RoleAssign{Role: "admin"}).envelope(t, 403, "Forbidden")
+	h.req("PATCH", "/api/v1/auth/roles/viewer", api.RoleUpdate{Permissions: []string{auth.ToolsRead}}).envelope(t, 409, "Conflict")
+	r = h.req("POST", "/api/v1/auth/principals/ops-bot/roles", api.RoleAssign{Role: "viewer"})
+	var p auth.Principal
+	r.JSON(t, &p)
+	if r.Status != 200 || !slices.Equal(p.Roles, []string{"keyminder", "viewer"}) {
+		t.Fatalf("assign: %d %s", r.Status, r.Body)
+	}
+	// The principal's keys without a role of their own follow at once.
+	if r := h.withKey(k.Key, "GET", "/api/v1/servers", nil); r.Status != 200 {
+		t.Fatalf("after assign: %d %s", r.Status, r.Body)
+	}
+	h.req("DELETE", "/api/v1/auth/principals/ops-bot/roles/viewer", nil).JSON(t, &p)
+	h.req("GET", "/api/v1/auth/principals/ops-bot", nil).JSON(t, &p)
+	if !slices.Equal(p.Roles, []string{"keyminder"}) {
+		t.Fatalf("after revoke: %+v", p)
+	}
+	h.withKey(k.Key, "GET", "/api/v1/servers", nil).envelope(t, 403, "Forbidden")
+	desc := "keeps the keys"
+	var role auth.Role
+	h.req("PATCH", "/api/v1/auth/roles/keyminder", api.RoleUpdate{Description: &desc}).JSON(t, &role)
+	h.req("GET", "/api/v1/auth/roles/keyminder", nil).JSON(t, &role)
+	if role.Description != desc || len(role.Permissions) != 2 {
+		t.Fatalf("role: %+v", role)
+	}
+	var mine api.KeyList
+	h.req("GET", "/api/v1/auth/keys?principal=ops-bot", nil).JSON(t, &mine)
+	if len(mine.Keys) != 1 || mine.Keys[0].ID != k.ID {
+		t.Fatalf("keys of ops-bot: %+v", mine)
+	}
+
 	var roles api.RoleList
 	h.req("GET", "/api/v1/auth/roles", nil).JSON(t, &roles)
 	if len(roles.Roles) != 5 || roles.Roles[0].Name != "admin" || !roles.Roles[0].BuiltIn || roles.Roles[4].Name != "keyminder" {

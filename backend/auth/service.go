@@ -152,12 +152,8 @@ func (s *Service) CreateKey(req KeyRequest, creator *Identity) (Key, string, err
 	if req.Scope.Empty() {
 		req.Scope = nil
 	}
-	if creator != nil {
-		for _, perm := range s.permissions(roles) {
-			if !creator.Has(perm) {
-				return Key{}, "", fmt.Errorf("%w: the key would grant %s, which %s does not hold", ErrForbidden, perm, creator.describe())
-			}
-		}
+	if err := holds(creator, s.permissions(roles), "the key"); err != nil {
+		return Key{}, "", err
 	}
 	for _, k := range s.s.Keys {
 		if k.Name == req.Name && k.RevokedAt == nil {
@@ -440,7 +436,7 @@ func (s *Service) Principals() []Principal {
 }
 
 // CreatePrincipal adds a principal.
-func (s *Service) CreatePrincipal(p Principal) (Principal, error) {
+func (s *Service) CreatePrincipal(p Principal, by *Identity) (Principal, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !nameRE.MatchString(p.Name) {
@@ -459,6 +455,9 @@ func (s *Service) CreatePrincipal(p Principal) (Principal, error) {
 		if s.role(r) == nil {
 			return Principal{}, invalid("roles", "no role named %q", r)
 		}
+	}
+	if err := holds(by, s.permissions(p.Roles), "principal "+p.Name); err != nil {
+		return Principal{}, err
 	}
 	p.Roles = sorted(slices.Clone(p.Roles))
 	if p.Roles == nil {

@@ -48,7 +48,7 @@ func TestKeysRolesAndPrincipalsSurviveRestart(t *testing.T) {
 	if _, err := svc.CreateRole(Role{Name: "starter", Permissions: []string{ServersStart, ServersRead}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.CreatePrincipal(Principal{Name: "ci", Kind: KindService, Roles: []string{"starter"}}); err != nil {
+	if _, err := svc.CreatePrincipal(Principal{Name: "ci", Kind: KindService, Roles: []string{"starter"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	k, raw, err := svc.CreateKey(KeyRequest{Name: "ci-key", Principal: "ci"}, nil)

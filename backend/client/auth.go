@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"switchboard/backend/api"
 	"switchboard/backend/auth"
@@ -61,4 +62,34 @@ func (c *Client) DeletePrincipal(ctx context.Context, name string) error {
 // CheckPermission says whether a principal or key may do something, and why.
 func (c *Client) CheckPermission(ctx context.Context, req api.PermissionCheck) (*api.PermissionVerdict, error) {
 	return postJSON[api.PermissionVerdict](ctx, c, "/api/v1/auth/check", req)
+}
+
+// ListPrincipalKeys lists one principal's keys.
+func (c *Client) ListPrincipalKeys(ctx context.Context, principal string) (*api.KeyList, error) {
+	return getJSON[api.KeyList](ctx, c, "/api/v1/auth/keys", url.Values{"principal": {principal}})
+}
+
+// GetRole is one role by name.
+func (c *Client) GetRole(ctx context.Context, name string) (*auth.Role, error) {
+	return getJSON[auth.Role](ctx, c, "/api/v1/auth/roles/"+seg(name), nil)
+}
+
+// UpdateRole changes a custom role's description or permissions.
+func (c *Client) UpdateRole(ctx context.Context, name string, u api.RoleUpdate) (*auth.Role, error) {
+	return call[auth.Role](ctx, c, request{method: http.MethodPatch, path: "/api/v1/auth/roles/" + seg(name), body: u})
+}
+
+// GetPrincipal is one principal with its roles.
+func (c *Client) GetPrincipal(ctx context.Context, name string) (*auth.Principal, error) {
+	return getJSON[auth.Principal](ctx, c, "/api/v1/auth/principals/"+seg(name), nil)
+}
+
+// AssignRole gives a principal a role.
+func (c *Client) AssignRole(ctx context.Context, principal, role string) (*auth.Principal, error) {
+	return postJSON[auth.Principal](ctx, c, "/api/v1/auth/principals/"+seg(principal)+"/roles", api.RoleAssign{Role: role})
+}
+
+// RevokeRole takes a role from a principal.
+func (c *Client) RevokeRole(ctx context.Context, principal, role string) (*auth.Principal, error) {
+	return call[auth.Principal](ctx, c, request{method: http.MethodDelete, path: "/api/v1/auth/principals/" + seg(principal) + "/roles/" + seg(role)})
 }

@@ -39,6 +39,25 @@ func TestKeysRolesAndPrincipalsThroughTheClient(t *testing.T) {
 	if got, err := k.c.GetKey(c, created.ID); err != nil || got.Name != "ci-key" {
 		t.Fatalf("get: %+v %v", got, err)
 	}
+	if keys, err := k.c.ListPrincipalKeys(c, "ci"); err != nil || len(keys.Keys) != 1 {
+		t.Fatalf("keys of ci: %+v %v", keys, err)
+	}
+	if p, err := k.c.AssignRole(c, "ci", auth.RoleViewer); err != nil || len(p.Roles) != 2 {
+		t.Fatalf("assign: %+v %v", p, err)
+	}
+	if p, err := k.c.RevokeRole(c, "ci", auth.RoleViewer); err != nil || len(p.Roles) != 1 {
+		t.Fatalf("revoke role: %+v %v", p, err)
+	}
+	if p, err := k.c.GetPrincipal(c, "ci"); err != nil || p.Kind != auth.KindService {
+		t.Fatalf("principal: %+v %v", p, err)
+	}
+	desc := "starts servers"
+	if r, err := k.c.UpdateRole(c, "starter", api.RoleUpdate{Description: &desc}); err != nil || r.Description != desc {
+		t.Fatalf("update role: %+v %v", r, err)
+	}
+	if r, err := k.c.GetRole(c, "starter"); err != nil || r.Description != desc {
+		t.Fatalf("role: %+v %v", r, err)
+	}
 	if _, err := k.c.RevokeKey(c, created.ID, "rotated"); err != nil {
 		t.Fatal(err)
 	}

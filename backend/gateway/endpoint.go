@@ -105,6 +105,7 @@ func newEndpoint(g *Gateway, single string) *endpoint {
 		server.WithPromptCompletionProvider(completer{e}),
 		server.WithResourceCompletionProvider(completer{e}),
 		server.WithHooks(hooks),
+		server.WithToolFilter(e.scopeFilter), // mcpauth.go: an API key's scope
 		server.WithRecovery(),
 	)
 	e.srv.AddNotificationHandler(string(mcp.MethodNotificationRootsListChanged), func(ctx context.Context, n mcp.JSONRPCNotification) {

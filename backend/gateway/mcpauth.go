@@ -3,6 +3,8 @@ package gateway
 import (
 	"context"
 	"net/http"
+
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // GuardError is why a guard refused an MCP request.
@@ -30,4 +32,36 @@ func Guarded(next http.Handler, guard Guard) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// ToolScope says whether the caller may see and call a server's tool (by
+// its own name), and why not.
+type ToolScope func(server, tool string) (bool, string)
+
+type toolScopeKey struct{}
+
+// WithToolScope limits the tools an MCP request sees and calls; a guard
+// sets it for a key whose scope is limited.
+func WithToolScope(ctx context.Context, f ToolScope) context.Context {
+	return context.WithValue(ctx, toolScopeKey{}, f)
+}
+
+// scopeFilter drops the tools outside the caller's scope. mcp-go applies
+// tool filters to tools/list and to tools/call alike, so a tool hidden here
+// cannot be called by name either.
+func (e *endpoint) scopeFilter(ctx context.Context, tools []mcp.Tool) []mcp.Tool {
+	f, _ := ctx.Value(toolScopeKey{}).(ToolScope)
+	if f == nil {
+		return tools
+	}
+	rt := e.routes.Load()
+	out := make([]mcp.Tool, 0, len(tools))
+	for _, t := range tools {
+		if tg, ok := rt.tools[t.Name]; ok {
+			if ok, _ := f(tg.server, tg.name); ok {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
 }
