@@ -242,14 +242,13 @@ func verdictOf(t trust.ToolReview) ToolVerdict {
 }
 
 // currentTool finds a tool a server lists now.
-func currentTool(u *upstream.Upstream, name string) (mcp.Tool, []mcp.Tool, error) {
-	tools := u.Catalog().Tools
-	for _, t := range tools {
+func currentTool(u *upstream.Upstream, name string) (mcp.Tool, error) {
+	for _, t := range u.Catalog().Tools {
 		if t.Name == name {
-			return t, tools, nil
+			return t, nil
 		}
 	}
-	return mcp.Tool{}, nil, errNotFound("ToolNotFound", "server %q (%s) lists no tool named %q", u.Name(), u.State(), name)
+	return mcp.Tool{}, errNotFound("ToolNotFound", "server %q (%s) lists no tool named %q", u.Name(), u.State(), name)
 }
 
 func (s *Server) getToolReview(c *fiber.Ctx) error {
@@ -257,11 +256,11 @@ func (s *Server) getToolReview(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	tool, all, err := currentTool(u, c.Params("tool"))
+	tool, err := currentTool(u, c.Params("tool"))
 	if err != nil {
 		return err
 	}
-	d := s.opts.Trust.ReviewTool(u.Name(), u.Config(), tool, all)
+	d := s.opts.Trust.ReviewTool(u.Name(), u.Config(), tool)
 	out := ToolReview{Server: u.Name(), ToolVerdict: verdictOf(d.ToolReview), Current: d.Current,
 		Changes: d.Changes, DescriptionDiff: d.DescriptionDiff}
 	if out.Changes == nil {
@@ -346,11 +345,11 @@ func (s *Server) decideTool(c *fiber.Ctx, approve bool) error {
 	if err != nil {
 		return err
 	}
-	tool, all, err := currentTool(u, c.Params("tool"))
+	tool, err := currentTool(u, c.Params("tool"))
 	if err != nil {
 		return err
 	}
-	pin, err := s.opts.Trust.DecideTool(u.Name(), u.Config(), tool, all, approve, principalName(c), note, override)
+	pin, err := s.opts.Trust.DecideTool(u.Name(), u.Config(), tool, approve, principalName(c), note, override)
 	if err != nil {
 		return decisionErr(err)
 	}

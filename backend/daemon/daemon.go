@@ -315,9 +315,14 @@ func (d *Daemon) Secrets() *secrets.Store { return d.secrets }
 // that find a tool shadowing another server's tools.
 func (d *Daemon) toolsElsewhere(server string) []poisoning.Tool {
 	var out []poisoning.Tool
-	for _, t := range d.gw.Tools() {
-		if t.Server != server {
-			out = append(out, trust.PoisoningTool(t.Server, t.Tool))
+	for _, u := range d.gw.Upstreams() {
+		if u.Name() == server {
+			continue
+		}
+		// Names are all the cross-server checks read: no need to encode
+		// each tool's schemas.
+		for _, t := range u.Catalog().Tools {
+			out = append(out, poisoning.Tool{Server: u.Name(), Name: t.Name})
 		}
 	}
 	return out

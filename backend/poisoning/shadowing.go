@@ -59,10 +59,12 @@ func distinctive(name string) bool {
 	return len(name) >= 5 && strings.ContainsAny(name, "_-.") || len(name) >= 10
 }
 
+// lookalikes joins what a reader would not tell apart in a name.
+var lookalikes = strings.NewReplacer("_", "", "-", "", ".", "", " ", "", "rn", "m", "vv", "w")
+
 // canon reduces a name to what a reader would take it for.
 func canon(name string) string {
-	n := strings.ToLower(fold(name))
-	n = strings.NewReplacer("_", "", "-", "", ".", "", " ", "", "rn", "m", "vv", "w").Replace(n)
+	n := lookalikes.Replace(strings.ToLower(fold(name)))
 	return strings.Map(func(r rune) rune {
 		switch r {
 		case '0':

@@ -12,20 +12,18 @@ import (
 type Poisoning struct {
 	// Elsewhere lists the tools of the servers other than the one given,
 	// so a tool that shadows or refers to another server's tools is found;
-	// nil checks each server on its own.
+	// nil checks each server on its own. The checks read only the server
+	// and name of those tools.
 	Elsewhere func(server string) []poisoning.Tool
 }
 
 // Scan runs the checks on one tool.
-func (p Poisoning) Scan(server string, tool mcp.Tool, others []mcp.Tool) []Finding {
-	all := make([]poisoning.Tool, 0, len(others))
-	for _, o := range others {
-		all = append(all, PoisoningTool(server, o))
-	}
+func (p Poisoning) Scan(server string, tool mcp.Tool) []Finding {
+	var elsewhere []poisoning.Tool
 	if p.Elsewhere != nil {
-		all = append(all, p.Elsewhere(server)...)
+		elsewhere = p.Elsewhere(server)
 	}
-	found := poisoning.Scan(PoisoningTool(server, tool), all)
+	found := poisoning.Scan(PoisoningTool(server, tool), elsewhere)
 	out := make([]Finding, 0, len(found))
 	for _, f := range found {
 		out = append(out, Finding{Rule: f.Rule, Severity: string(f.Severity), Message: f.Message, Field: f.Field, Text: f.Excerpt})

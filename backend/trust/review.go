@@ -23,11 +23,11 @@ type Finding struct {
 // SeverityHigh findings block approval unless it is given with override.
 const SeverityHigh = "high"
 
-// Scanner runs the poisoning checks on a tool of a server, given the
-// server's other tools. It is the seam to the checks: without one, tools
-// have no findings and nothing is blocked by them.
+// Scanner runs the poisoning checks on a tool of a server. It is the seam
+// to the checks: without one, tools have no findings and nothing is blocked
+// by them.
 type Scanner interface {
-	Scan(server string, tool mcp.Tool, others []mcp.Tool) []Finding
+	Scan(server string, tool mcp.Tool) []Finding
 }
 
 // Blocking reports whether findings hold a high-severity one.
@@ -47,17 +47,11 @@ func (t *Trust) SetScanner(s Scanner) {
 	t.scanner = s
 }
 
-func (t *Trust) scanLocked(server string, tool mcp.Tool, all []mcp.Tool) []Finding {
+func (t *Trust) scanLocked(server string, tool mcp.Tool) []Finding {
 	if t.scanner == nil {
 		return nil
 	}
-	others := make([]mcp.Tool, 0, len(all))
-	for _, o := range all {
-		if o.Name != tool.Name {
-			others = append(others, o)
-		}
-	}
-	return t.scanner.Scan(server, tool, others)
+	return t.scanner.Scan(server, tool)
 }
 
 // ServerStatus says whether a server, configured as cfg, is approved,
@@ -106,14 +100,14 @@ func (t *Trust) Review(name string, cfg *config.Server, tools []mcp.Tool) Server
 		out.Reason = serverReason(name, st, rec)
 	}
 	for _, tool := range tools {
-		tr := t.toolReviewLocked(name, st, rec, tool, tools)
+		tr := t.toolReviewLocked(name, st, rec, tool)
 		out.Tools = append(out.Tools, tr)
 	}
 	return out
 }
 
-func (t *Trust) toolReviewLocked(name, serverSt string, rec *ServerRecord, tool mcp.Tool, all []mcp.Tool) ToolReview {
-	tr := ToolReview{Tool: tool, Findings: t.scanLocked(name, tool, all)}
+func (t *Trust) toolReviewLocked(name, serverSt string, rec *ServerRecord, tool mcp.Tool) ToolReview {
+	tr := ToolReview{Tool: tool, Findings: t.scanLocked(name, tool)}
 	if rec != nil {
 		if p := rec.Tools[tool.Name]; p != nil {
 			c := *p
@@ -150,10 +144,10 @@ type ToolDetail struct {
 }
 
 // ReviewTool details one current tool of a server.
-func (t *Trust) ReviewTool(name string, cfg *config.Server, tool mcp.Tool, all []mcp.Tool) ToolDetail {
+func (t *Trust) ReviewTool(name string, cfg *config.Server, tool mcp.Tool) ToolDetail {
 	t.mu.Lock()
 	rec := t.loadLocked(name)
-	tr := t.toolReviewLocked(name, serverStatus(rec, cfg), rec, tool, all)
+	tr := t.toolReviewLocked(name, serverStatus(rec, cfg), rec, tool)
 	t.mu.Unlock()
 	d := ToolDetail{ToolReview: tr}
 	_, d.Current, _ = ToolHash(tool)

@@ -315,7 +315,7 @@ func (t *Trust) Check(name string, cfg *config.Server, tools []mcp.Tool) (string
 		if pin == nil {
 			status = StatusNew
 		}
-		if (rec.Baseline || cfg.AutoApproveChanges) && !Blocking(t.scanLocked(name, tool, tools)) {
+		if (rec.Baseline || cfg.AutoApproveChanges) && !Blocking(t.scanLocked(name, tool)) {
 			by := PrincipalAutoApprove
 			if rec.Baseline {
 				by = PrincipalUpgrade
@@ -367,7 +367,7 @@ func (t *Trust) ApproveServer(name string, cfg *config.Server, tools []mcp.Tool,
 	t.mu.Lock()
 	var blocked []string
 	for _, tool := range tools {
-		if Blocking(t.scanLocked(name, tool, tools)) {
+		if Blocking(t.scanLocked(name, tool)) {
 			blocked = append(blocked, tool.Name)
 		}
 	}
@@ -430,14 +430,14 @@ func (t *Trust) RejectServer(name string, cfg *config.Server, by, reason string)
 // DecideTool approves (approve true) or rejects one tool's current
 // definition on an approved server. others are the server's other tools,
 // for the poisoning checks.
-func (t *Trust) DecideTool(name string, cfg *config.Server, tool mcp.Tool, others []mcp.Tool, approve bool, by, note string, override bool) (*ToolPin, error) {
+func (t *Trust) DecideTool(name string, cfg *config.Server, tool mcp.Tool, approve bool, by, note string, override bool) (*ToolPin, error) {
 	t.mu.Lock()
 	rec := t.loadLocked(name)
 	if st := serverStatus(rec, cfg); st != StatusApproved {
 		t.mu.Unlock()
 		return nil, fmt.Errorf("%w: server %q is %s; decide on the server first", ErrServerNotApproved, name, st)
 	}
-	blocked := approve && Blocking(t.scanLocked(name, tool, others))
+	blocked := approve && Blocking(t.scanLocked(name, tool))
 	if blocked && !override {
 		t.mu.Unlock()
 		return nil, fmt.Errorf("%w: tool %q of server %q has high-severity findings; review them and approve with override to accept it anyway",

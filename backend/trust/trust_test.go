@@ -143,7 +143,7 @@ func TestRugPullHoldsOnlyThatToolUntilApprovedAndShowsTheDiff(t *testing.T) {
 	if len(held) != 2 || held["read"] == "" || held["extra"] == "" {
 		t.Fatalf("held: %v", held)
 	}
-	d := tr.ReviewTool("s", cfg, after[0], after)
+	d := tr.ReviewTool("s", cfg, after[0])
 	if d.Status != StatusChanged || len(d.Changes) != 1 || d.Changes[0].Field != "description" {
 		t.Fatalf("review: %+v", d)
 	}
@@ -151,10 +151,10 @@ func TestRugPullHoldsOnlyThatToolUntilApprovedAndShowsTheDiff(t *testing.T) {
 		!strings.Contains(d.DescriptionDiff, "  Reads a file.") {
 		t.Fatalf("description diff:\n%s", d.DescriptionDiff)
 	}
-	if _, err := tr.DecideTool("s", cfg, after[0], after, true, "bob", "ok", false); err != nil {
+	if _, err := tr.DecideTool("s", cfg, after[0], true, "bob", "ok", false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tr.DecideTool("s", cfg, after[2], after, false, "bob", "not wanted", false); err != nil {
+	if _, err := tr.DecideTool("s", cfg, after[2], false, "bob", "not wanted", false); err != nil {
 		t.Fatal(err)
 	}
 	_, held = tr.Check("s", cfg, after)
