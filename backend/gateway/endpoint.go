@@ -286,7 +286,7 @@ func (e *endpoint) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	}
 	res, err := e.forward(ctx, t, rawArgs(req), req.Params.Meta)
 	if err != nil {
-		if errors.Is(err, upstream.ErrUnavailable) || errors.Is(err, upstream.ErrTimeout) {
+		if errors.Is(err, upstream.ErrUnavailable) || errors.Is(err, upstream.ErrTimeout) || errors.Is(err, ErrDenied) {
 			return mcp.NewToolResultError("Switchboard: " + err.Error()), nil
 		}
 		return nil, err
@@ -298,6 +298,11 @@ func (e *endpoint) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 // records it. Clients' calls and the control API's test calls both come here.
 func (e *endpoint) forward(ctx context.Context, t target, args json.RawMessage, clientMeta *mcp.Meta) (*mcp.CallToolResult, error) {
 	start := time.Now()
+	if err := e.g.guardCall(ctx, t, args); err != nil {
+		err = fmt.Errorf("%w: %w", ErrDenied, err)
+		e.g.recordCall(ctx, t, args, start, nil, err)
+		return nil, err
+	}
 	up := mcp.CallToolRequest{}
 	up.Params.Name = t.name
 	up.Params.Arguments = args
@@ -329,6 +334,8 @@ func (g *Gateway) recordCall(ctx context.Context, t target, args json.RawMessage
 		rec.Client = clientName(s)
 	}
 	switch {
+	case errors.Is(err, ErrDenied):
+		rec.Outcome, rec.Error = "denied", err.Error()
 	case errors.Is(err, upstream.ErrTimeout):
 		rec.Outcome, rec.Error = "timeout", err.Error()
 	case errors.Is(err, upstream.ErrUnavailable):

@@ -50,15 +50,19 @@ type Options struct {
 	// Trust decides which servers and tools reach clients (quarantine and
 	// tool pinning); nil trusts every server and tool.
 	Trust TrustFilter
+	// CallGuard may refuse a tool call before it is sent; nil lets every
+	// call through.
+	CallGuard CallGuard
 }
 
 // Gateway owns the upstreams and the endpoints clients connect to.
 type Gateway struct {
-	log      *slog.Logger
-	recorder Recorder
-	events   *events.Bus
-	catalogs CatalogCache
-	trust    TrustFilter
+	log       *slog.Logger
+	recorder  Recorder
+	events    *events.Bus
+	catalogs  CatalogCache
+	trust     TrustFilter
+	callGuard CallGuard
 	// saved holds the catalog last written per upstream, so state changes
 	// that leave the catalog as it was (degraded, ready again) write nothing.
 	saved          sync.Map // *upstream.Upstream -> *upstream.Catalog
@@ -105,6 +109,7 @@ func New(opts Options) *Gateway {
 		events:         opts.Events,
 		catalogs:       opts.Catalogs,
 		trust:          opts.Trust,
+		callGuard:      opts.CallGuard,
 		sessionIdleTTL: opts.SessionIdleTTL,
 		calls:          newCalls(),
 		cfg:            &config.Config{Servers: map[string]*config.Server{}},
