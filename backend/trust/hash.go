@@ -52,15 +52,26 @@ func hashOf(b []byte) string {
 }
 
 // Identity is the hash of what decides which program or endpoint a server
-// is: its transport type, command, arguments and URL. A change of any of
-// them is a different server, which needs approval again; a change of its
-// name, tags, timeouts or env does not.
+// is and what it can reach: its transport type, command, arguments and URL,
+// and, for a server isolated in a container, the isolation and every Docker
+// setting (image, volumes, network, limits...). A change of any of them is
+// a different server, which needs approval again; a change of its name,
+// tags, timeouts or env does not. A server without isolation hashes as it
+// did before isolation existed, so approvals made then still hold.
 func Identity(s *config.Server) string {
-	b, _ := json.Marshal(struct {
-		Type    string   `json:"type"`
-		Command string   `json:"command"`
-		Args    []string `json:"args"`
-		URL     string   `json:"url"`
-	}{s.TransportType(), s.Command, s.Args, s.URL})
+	v := struct {
+		Type      string         `json:"type"`
+		Command   string         `json:"command"`
+		Args      []string       `json:"args"`
+		URL       string         `json:"url"`
+		Isolation string         `json:"isolation,omitempty"`
+		Docker    *config.Docker `json:"docker,omitempty"`
+	}{Type: s.TransportType(), Command: s.Command, Args: s.Args, URL: s.URL}
+	if s.Isolation != "" && s.Isolation != config.IsolationNone {
+		// Turning isolation on or off changes the hash too, so Docker
+		// settings written while it was off are approved when it goes on.
+		v.Isolation, v.Docker = s.Isolation, s.Docker
+	}
+	b, _ := json.Marshal(v)
 	return hashOf(b)
 }
