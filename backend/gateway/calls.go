@@ -22,6 +22,10 @@ type call struct {
 	upstream string
 	token    mcp.ProgressToken // the client's own progress token, or nil
 	ourToken string            // the token we sent upstream in its place
+	// sink, for a call on the fast path (fastpath.go), is where the
+	// notifications that belong to it are written, since mcp-go does not
+	// hold that request's stream.
+	sink *fastSink
 }
 
 // calls indexes the calls in flight by our progress token and by upstream.
@@ -34,8 +38,8 @@ type calls struct {
 
 func newCalls() *calls { return &calls{active: map[string][]*call{}} }
 
-func (cs *calls) begin(ep *endpoint, ctx context.Context, upstream string, token mcp.ProgressToken) *call {
-	c := &call{ep: ep, ctx: ctx, upstream: upstream, token: token}
+func (cs *calls) begin(ep *endpoint, ctx context.Context, upstream string, token mcp.ProgressToken, sink *fastSink) *call {
+	c := &call{ep: ep, ctx: ctx, upstream: upstream, token: token, sink: sink}
 	if token != nil {
 		c.ourToken = "sb-" + strconv.FormatUint(cs.seq.Add(1), 36)
 		cs.byToken.Store(c.ourToken, c)

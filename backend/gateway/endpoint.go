@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -58,6 +57,9 @@ type endpoint struct {
 	fingerprint [4]string // tools, prompts, resources, templates last set
 
 	clients sync.Map // session id -> *clientState
+	// fastCalls holds the cancel of each call on the fast path, by session
+	// and request id, for the client's notifications/cancelled.
+	fastCalls sync.Map
 }
 
 // known returns the state of a live session, or nil.
@@ -127,8 +129,6 @@ func (e *endpoint) path() string {
 	}
 	return "/mcp/servers/" + e.single
 }
-
-func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.http.ServeHTTP(w, r) }
 
 // includes reports whether a server's items belong to this endpoint.
 func (e *endpoint) includes(name string, u *upstream.Upstream) bool {
@@ -300,7 +300,7 @@ func (e *endpoint) forward(ctx context.Context, t target, args json.RawMessage, 
 	start := time.Now()
 	if err := e.g.guardCall(ctx, t, args); err != nil {
 		err = fmt.Errorf("%w: %w", ErrDenied, err)
-		e.g.recordCall(ctx, t, args, start, nil, err)
+		e.g.recordCall(ctx, t, args, start, nil, false, err)
 		return nil, err
 	}
 	up := mcp.CallToolRequest{}
@@ -319,11 +319,18 @@ func (e *endpoint) forward(ctx context.Context, t target, args json.RawMessage, 
 		res, err = cl.CallTool(ctx, up)
 		return err
 	})
-	e.g.recordCall(ctx, t, args, start, res, err)
+	if res != nil {
+		e.g.recordCall(ctx, t, args, start, res, res.IsError, err)
+	} else {
+		e.g.recordCall(ctx, t, args, start, nil, false, err)
+	}
 	return res, err
 }
 
-func (g *Gateway) recordCall(ctx context.Context, t target, args json.RawMessage, start time.Time, res *mcp.CallToolResult, err error) {
+// recordCall records one tool call and publishes its end. result is what
+// the server returned (a *mcp.CallToolResult, or the raw JSON of one), nil
+// when it returned nothing.
+func (g *Gateway) recordCall(ctx context.Context, t target, args json.RawMessage, start time.Time, result any, isError bool, err error) {
 	if g.recorder == nil && g.events == nil {
 		return
 	}
@@ -344,14 +351,12 @@ func (g *Gateway) recordCall(ctx context.Context, t target, args json.RawMessage
 		rec.Outcome, rec.Error = "cancelled", ctx.Err().Error()
 	case err != nil:
 		rec.Outcome, rec.Error = "error", err.Error()
-	case res != nil && res.IsError:
+	case isError:
 		rec.Outcome = "error"
 	}
-	if res != nil {
-		// Encoded and redacted by the store's writer, off the call path; the
-		// result is only read from here on.
-		rec.ResultValue = res
-	}
+	// Encoded and redacted by the store's writer, off the call path; the
+	// result is only read from here on.
+	rec.ResultValue = result
 	g.callEnded(rec)
 	if g.recorder != nil {
 		g.recorder.Record(rec)

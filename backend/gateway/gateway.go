@@ -395,6 +395,13 @@ func (g *Gateway) endpointsWith(name string) []*endpoint {
 // that progress and server-to-client requests find their way back.
 func (g *Gateway) do(ctx context.Context, e *endpoint, name string, meta *mcp.Meta,
 	fn func(ctx context.Context, c *client.Client, meta *mcp.Meta) error) error {
+	return g.doCall(ctx, e, name, meta, nil, fn)
+}
+
+// doCall is do for a call whose notifications go to sink (the fast path)
+// rather than through mcp-go's session.
+func (g *Gateway) doCall(ctx context.Context, e *endpoint, name string, meta *mcp.Meta, sink *fastSink,
+	fn func(ctx context.Context, c *client.Client, meta *mcp.Meta) error) error {
 	u := g.upstream(name)
 	if u == nil {
 		return fmt.Errorf("server %q has been removed", name)
@@ -403,7 +410,7 @@ func (g *Gateway) do(ctx context.Context, e *endpoint, name string, meta *mcp.Me
 	if meta != nil {
 		token = meta.ProgressToken
 	}
-	c := g.calls.begin(e, ctx, name, token)
+	c := g.calls.begin(e, ctx, name, token, sink)
 	defer g.calls.end(c)
 	return u.Do(ctx, func(ctx context.Context, cl *client.Client) error { return fn(ctx, cl, c.meta(meta)) })
 }
@@ -446,6 +453,11 @@ func (g *Gateway) caller(u *upstream.Upstream, method string) (*call, error) {
 	if c == nil {
 		return nil, fmt.Errorf("switchboard: %s from server %q arrived while no client request to it is in progress, so there is no client to ask", method, u.Name())
 	}
+	if c.sink != nil {
+		// Only sessions that declared none of sampling, elicitation and
+		// roots take the fast path: there is nobody to ask.
+		return nil, fmt.Errorf("switchboard: %s from server %q: the client whose call is in progress did not declare that capability", method, u.Name())
+	}
 	return c, nil
 }
 
@@ -476,7 +488,11 @@ func (g *Gateway) onNotification(u *upstream.Upstream, n mcp.JSONRPCNotification
 		isLog := n.Method == string(mcp.MethodNotificationMessage)
 		if c := g.calls.latest(u.Name()); c != nil {
 			if s := sessionOf(c.ctx); s != nil && (!isLog || c.ep.known(s.SessionID()).wantsLog(params["level"])) {
-				_ = c.ep.srv.SendNotificationToClient(c.ctx, n.Method, params)
+				if c.sink != nil {
+					c.sink.notify(n.Method, params)
+				} else {
+					_ = c.ep.srv.SendNotificationToClient(c.ctx, n.Method, params)
+				}
 			}
 			return
 		}

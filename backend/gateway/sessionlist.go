@@ -42,11 +42,14 @@ type SessionInfo struct {
 // sessionRecord is what the gateway tracks of a session for the list. It
 // lives in the session's clientState, so it goes when the session goes.
 type sessionRecord struct {
-	start     atomic.Pointer[sessionStart] // nil until mcp-go registers the session
-	last      atomic.Int64                 // unix nanos of the last request
-	calls     atomic.Int64
-	suspended atomic.Bool
-	endedBy   atomic.Pointer[string] // why Switchboard ended it, if it did
+	start atomic.Pointer[sessionStart] // nil until mcp-go registers the session
+	last  atomic.Int64                 // unix nanos of the last request
+	// seenByServer is when mcp-go last handled a request of the session
+	// (unix nanos); the fast path, which mcp-go does not see, leaves it be.
+	seenByServer atomic.Int64
+	calls        atomic.Int64
+	suspended    atomic.Bool
+	endedBy      atomic.Pointer[string] // why Switchboard ended it, if it did
 }
 
 type sessionStart struct {
@@ -63,6 +66,7 @@ func (e *endpoint) watchSessions(hooks *server.Hooks) {
 		now := time.Now()
 		rec.start.Store(&sessionStart{session: s, at: now})
 		rec.last.Store(now.UnixNano())
+		rec.seenByServer.Store(now.UnixNano())
 		e.g.sessionCount.Add(1)
 		if e.g.events != nil {
 			name, version := clientInfo(s)
@@ -121,7 +125,9 @@ var upstreamMethods = []string{
 func (e *endpoint) admit(ctx context.Context, id any, message any) error {
 	rec := e.record(ctx)
 	if rec != nil {
-		rec.last.Store(time.Now().UnixNano())
+		now := time.Now().UnixNano()
+		rec.last.Store(now)
+		rec.seenByServer.Store(now)
 	}
 	suspended := rec != nil && rec.suspended.Load()
 	rt := e.routes.Load()

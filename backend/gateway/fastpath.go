@@ -1,0 +1,316 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"switchboard/backend/upstream"
+)
+
+// The fast path serves the most common request, a tools/call from an
+// established session, without mcp-go's server: the arguments go to the
+// upstream as the client sent them and the upstream's result comes back as
+// the upstream wrote it, with no decoding into mcp-go types and encoding
+// again, and without the goroutine and channels mcp-go's streamable HTTP
+// server sets up for every request. That halves what the gateway itself
+// spends on a call.
+//
+// Only requests that need nothing else of mcp-go take it; everything else
+// (initialize, lists, a progress token, a session that may be asked for
+// sampling, elicitation or roots, an unknown, disabled or withheld tool,
+// a suspended session) goes the way it always went, and so do all errors
+// before the call is sent. Log notifications that the upstream sends while
+// the call runs are written on the request's own stream, which is then
+// upgraded to SSE, as mcp-go would.
+
+// maxRequestBody bounds a request read into memory: a client cannot make
+// the gateway hold more than this for one message.
+const maxRequestBody = 32 << 20
+
+// fastRequest is what the fast path reads of a JSON-RPC request.
+type fastRequest struct {
+	JSONRPC string          `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Method  string          `json:"method"`
+	Params  struct {
+		Name      string          `json:"name"`
+		Arguments json.RawMessage `json:"arguments"`
+		Meta      json.RawMessage `json:"_meta"`
+	} `json:"params"`
+}
+
+// rawCallParams are the params of the tools/call sent upstream.
+type rawCallParams struct {
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments,omitempty"`
+}
+
+// rawIDs numbers the requests the fast path sends upstream. They are
+// strings, so they never meet the numbers mcp-go's client gives its own.
+var rawIDs atomic.Uint64
+
+// ServeHTTP serves one HTTP request to the endpoint.
+func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.Body == nil {
+		e.http.ServeHTTP(w, r)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "RequestTooLarge",
+				fmt.Sprintf("the request body is over the limit of %d bytes", maxRequestBody))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "BadRequest", "reading the request body: "+err.Error())
+		return
+	}
+	if bytes.Contains(body, []byte(`"notifications/cancelled"`)) {
+		e.cancelFast(r.Header.Get(server.HeaderKeySessionID), body)
+	}
+	if e.serveFast(w, r, body) {
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	e.http.ServeHTTP(w, r)
+}
+
+// serveFast answers the request if it can take the fast path, and reports
+// whether it did; it writes nothing when it does not.
+func (e *endpoint) serveFast(w http.ResponseWriter, r *http.Request, body []byte) bool {
+	sid := r.Header.Get(server.HeaderKeySessionID)
+	if sid == "" || !bytes.Contains(body, []byte(`"tools/call"`)) || mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) {
+		return false
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" && ct != "application/json; charset=utf-8" {
+		return false
+	}
+	cs := e.known(sid)
+	if cs == nil {
+		return false
+	}
+	st := cs.record.start.Load()
+	if st == nil || cs.record.suspended.Load() || !fastCapable(st.session) {
+		return false
+	}
+	// mcp-go ends sessions it has not seen for its idle TTL; send a request
+	// its way now and then so it sees the session is in use.
+	now := time.Now()
+	if now.UnixNano()-cs.record.seenByServer.Load() > int64(e.g.sessionIdleTTL/4) {
+		return false
+	}
+	var req fastRequest
+	if json.Unmarshal(body, &req) != nil || req.Method != string(mcp.MethodToolsCall) ||
+		req.JSONRPC != mcp.JSONRPC_VERSION || len(req.ID) == 0 || req.ID[0] == 'n' || len(req.Params.Meta) > 0 {
+		return false
+	}
+	t, ok := e.routes.Load().tools[req.Params.Name]
+	if !ok {
+		return false
+	}
+	if f, _ := r.Context().Value(toolScopeKey{}).(ToolScope); f != nil {
+		if ok, _ := f(t.server, t.name); !ok {
+			return false
+		}
+	}
+	cs.record.last.Store(now.UnixNano())
+	cs.record.calls.Add(1)
+
+	sink := &fastSink{w: w}
+	ctx, cancel := context.WithCancel(e.srv.WithContext(r.Context(), st.session))
+	key := fastKey(sid, req.ID)
+	e.fastCalls.Store(key, cancel)
+	result, rpcErr, err := e.forwardRaw(ctx, t, req.Params.Arguments, sink)
+	e.fastCalls.Delete(key)
+	cancel()
+	var msg []byte
+	switch {
+	case err != nil && (errors.Is(err, upstream.ErrUnavailable) || errors.Is(err, upstream.ErrTimeout) || errors.Is(err, ErrDenied)):
+		result, _ = json.Marshal(mcp.NewToolResultError("Switchboard: " + err.Error()))
+		msg = responseJSON(req.ID, "result", result)
+	case err != nil:
+		e2, _ := json.Marshal(mcp.JSONRPCErrorDetails{Code: mcp.INTERNAL_ERROR, Message: err.Error()})
+		msg = responseJSON(req.ID, "error", e2)
+	case rpcErr != nil:
+		msg = responseJSON(req.ID, "error", rpcErr)
+	default:
+		msg = responseJSON(req.ID, "result", result)
+	}
+	sink.finish(msg)
+	return true
+}
+
+// fastKey names a fast call by its session and its JSON-RPC id.
+func fastKey(session string, id json.RawMessage) string { return session + "\x00" + string(id) }
+
+// cancelFast ends the fast call a notifications/cancelled names, if there
+// is one; mcp-go, which gets the notification next, knows nothing of it.
+func (e *endpoint) cancelFast(session string, body []byte) {
+	var n struct {
+		Method string `json:"method"`
+		Params struct {
+			RequestID json.RawMessage `json:"requestId"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(body, &n) != nil || n.Method != string(mcp.MethodNotificationCancelled) {
+		return
+	}
+	if cancel, ok := e.fastCalls.Load(fastKey(session, n.Params.RequestID)); ok {
+		cancel.(context.CancelFunc)()
+	}
+}
+
+// fastCapable reports whether a session can take the fast path: it must
+// not have declared sampling, elicitation or roots, since the upstream's
+// requests for those are relayed through mcp-go's hold of the request.
+func fastCapable(s server.ClientSession) bool {
+	sc, ok := s.(server.SessionWithClientInfo)
+	if !ok {
+		return false
+	}
+	caps := sc.GetClientCapabilities()
+	return caps.Sampling == nil && caps.Elicitation == nil && caps.Roots == nil
+}
+
+// responseJSON is a JSON-RPC response with a raw id and a raw result or
+// error, as one line.
+func responseJSON(id json.RawMessage, field string, value json.RawMessage) []byte {
+	b := make([]byte, 0, len(id)+len(value)+40)
+	b = append(b, `{"jsonrpc":"2.0","id":`...)
+	b = append(b, id...)
+	b = append(b, `,"`...)
+	b = append(b, field...)
+	b = append(b, `":`...)
+	b = append(b, value...)
+	return append(b, "}\n"...)
+}
+
+// forwardRaw is forward for the fast path: the result is the upstream's
+// own JSON. A JSON-RPC error from the upstream comes back as rpcErr, to be
+// passed on as it is.
+func (e *endpoint) forwardRaw(ctx context.Context, t target, args json.RawMessage, sink *fastSink) (result json.RawMessage, rpcErr json.RawMessage, err error) {
+	start := time.Now()
+	if err := e.g.guardCall(ctx, t, args); err != nil {
+		err = fmt.Errorf("%w: %w", ErrDenied, err)
+		e.g.recordCall(ctx, t, args, start, nil, false, err)
+		return nil, nil, err
+	}
+	if e.g.events != nil {
+		e.g.callStarted(t.server, t.name, sessionOf(ctx).SessionID())
+	}
+	var resp *transport.JSONRPCResponse
+	err = e.g.doCall(ctx, e, t.server, nil, sink, func(ctx context.Context, cl *client.Client, _ *mcp.Meta) (err error) {
+		id := "sb-" + strconv.FormatUint(rawIDs.Add(1), 36)
+		tr := cl.GetTransport()
+		resp, err = tr.SendRequest(ctx, transport.JSONRPCRequest{
+			JSONRPC: mcp.JSONRPC_VERSION,
+			ID:      mcp.NewRequestId(id),
+			Method:  string(mcp.MethodToolsCall),
+			Params:  rawCallParams{Name: t.name, Arguments: args},
+		})
+		if err != nil && ctx.Err() != nil {
+			// The client gave up, or the call timed out: tell the server, as
+			// mcp-go's client does for the calls it sends itself.
+			cancelUpstream(tr, id, context.Cause(ctx))
+		}
+		return err
+	})
+	switch {
+	case err != nil:
+		e.g.recordCall(ctx, t, args, start, nil, false, err)
+		return nil, nil, err
+	case resp.Error != nil:
+		rpcErr, _ = json.Marshal(resp.Error)
+		e.g.recordCall(ctx, t, args, start, nil, false, fmt.Errorf("server %q answered with error %d: %s", t.server, resp.Error.Code, resp.Error.Message))
+		return nil, rpcErr, nil
+	}
+	var outcome struct {
+		IsError bool `json:"isError"`
+	}
+	_ = json.Unmarshal(resp.Result, &outcome)
+	e.g.recordCall(ctx, t, args, start, resp.Result, outcome.IsError, nil)
+	return resp.Result, nil, nil
+}
+
+// cancelUpstream sends notifications/cancelled for a request of ours.
+func cancelUpstream(tr transport.Interface, id string, why error) {
+	reason := "the client cancelled the request"
+	if errors.Is(why, context.DeadlineExceeded) {
+		reason = "the request timed out"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = tr.SendNotification(ctx, mcp.JSONRPCNotification{JSONRPC: mcp.JSONRPC_VERSION,
+		Notification: mcp.Notification{Method: string(mcp.MethodNotificationCancelled),
+			Params: mcp.NotificationParams{AdditionalFields: map[string]any{"requestId": id, "reason": reason}}}})
+}
+
+// fastSink is the response of a fast-path request: plain JSON, or an SSE
+// stream once a notification for the call has to go out before its result.
+type fastSink struct {
+	mu       sync.Mutex
+	w        http.ResponseWriter
+	upgraded bool
+	done     bool
+}
+
+// notify writes a notification that belongs to the call. One that comes
+// after the result is dropped, as its request is over.
+func (s *fastSink) notify(method string, params map[string]any) {
+	n := mcp.JSONRPCNotification{JSONRPC: mcp.JSONRPC_VERSION,
+		Notification: mcp.Notification{Method: method, Params: mcp.NotificationParams{AdditionalFields: params}}}
+	b, err := json.Marshal(n)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done {
+		return
+	}
+	s.writeEventLocked(b)
+}
+
+func (s *fastSink) writeEventLocked(msg []byte) {
+	if !s.upgraded {
+		h := s.w.Header()
+		h.Set("Content-Type", "text/event-stream")
+		h.Set("Cache-Control", "no-cache")
+		s.w.WriteHeader(http.StatusOK)
+		s.upgraded = true
+	}
+	_, _ = io.WriteString(s.w, "event: message\ndata: ")
+	_, _ = s.w.Write(bytes.TrimRight(msg, "\n"))
+	_, _ = io.WriteString(s.w, "\n\n")
+	_ = http.NewResponseController(s.w).Flush()
+}
+
+// finish writes the response message; nothing is written after it.
+func (s *fastSink) finish(msg []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.done = true
+	if s.upgraded {
+		s.writeEventLocked(msg)
+		return
+	}
+	s.w.Header().Set("Content-Type", "application/json")
+	s.w.Header().Set("Content-Length", strconv.Itoa(len(msg)))
+	s.w.WriteHeader(http.StatusOK)
+	_, _ = s.w.Write(msg)
+}
