@@ -1,0 +1,566 @@
+// Package toolsearch is the tool index behind retrieve_tools and
+// GET /api/v1/tools?q=: BM25F over a tool's name, server, tags, parameters
+// and description, with stemming, split snake_case and camelCase names, a
+// table of related terms for the words people use, and typo and prefix
+// matches. See docs/benchmarks.md for how it measures on real tools.
+package toolsearch
+
+import (
+	"cmp"
+	"encoding/json"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Doc is one tool as the index sees it.
+type Doc struct {
+	ID          string // opaque, handed back in Hit
+	Name        string // the tool's own name
+	Description string
+	Params      []string // input parameter names
+	ParamDocs   []string // input parameter descriptions
+	Server      string
+	Tags        []string
+}
+
+// Hit is a tool that matched, with its score: higher is better.
+type Hit struct {
+	ID    string  `json:"id"`
+	Score float64 `json:"score"`
+}
+
+// DocFromSchema fills Params and ParamDocs from a tool's JSON input schema
+// (its top-level properties, sorted by name).
+func DocFromSchema(schema json.RawMessage) Doc {
+	var s struct {
+		Properties map[string]struct {
+			Description string `json:"description"`
+		} `json:"properties"`
+	}
+	_ = json.Unmarshal(schema, &s)
+	var d Doc
+	for name := range s.Properties {
+		d.Params = append(d.Params, name)
+	}
+	slices.Sort(d.Params)
+	for _, name := range d.Params {
+		if desc := s.Properties[name].Description; desc != "" {
+			d.ParamDocs = append(d.ParamDocs, desc)
+		}
+	}
+	return d
+}
+
+// Fields of a tool and their weights in BM25F: a word of the name counts
+// three times a word of the description, since names are chosen and
+// descriptions are prose; parameter names, the server and tags sit between;
+// parameter descriptions count least, being long and alike across tools.
+// b is how much a longer field is discounted.
+type field int
+
+const (
+	fName field = iota
+	fServer
+	fTags
+	fParams
+	fParamDocs
+	fDesc
+	numFields
+)
+
+var (
+	fieldWeight = [numFields]float64{fName: 3, fServer: 1.5, fTags: 1.5, fParams: 1.5, fParamDocs: 0.4, fDesc: 1}
+	fieldB      = [numFields]float64{fName: 0.3, fServer: 0.3, fTags: 0.3, fParams: 0.5, fParamDocs: 0.75, fDesc: 0.75}
+)
+
+const (
+	k1 = 1.2
+	// Weights of a query term found other than as written: through the
+	// related-terms table, by a typo-tolerant match, or as the beginning of
+	// a longer word.
+	relatedWeight = 0.6
+	fuzzyWeight   = 0.7
+	prefixWeight  = 0.5
+	minPrefix     = 3 // shorter words must match whole
+	maxPrefixes   = 30
+	// exactName is added when the query is the tool's name written any way
+	// ("read file", "readFile", "filesystem__read_file"): more than any
+	// sum of word matches a short query can make.
+	exactName = 100
+)
+
+// analysed is one tool after analysis: the counts of its terms per field.
+type analysed struct {
+	doc    Doc
+	counts [numFields]map[string]int
+	length [numFields]int
+	name   string // the name's words joined by spaces, for the exact match
+	full   string // server and name words joined by spaces
+	sortBy string
+}
+
+func analyse(d Doc) *analysed {
+	a := &analysed{doc: d, sortBy: strings.ToLower(d.Name)}
+	add := func(f field, text string) {
+		for _, t := range terms(text) {
+			if stopWords[t] {
+				continue
+			}
+			if a.counts[f] == nil {
+				a.counts[f] = map[string]int{}
+			}
+			a.counts[f][t]++
+			a.length[f]++
+		}
+	}
+	add(fName, d.Name)
+	add(fServer, d.Server)
+	for _, t := range d.Tags {
+		add(fTags, t)
+	}
+	for _, p := range d.Params {
+		add(fParams, p)
+	}
+	for _, p := range d.ParamDocs {
+		add(fParamDocs, p)
+	}
+	add(fDesc, d.Description)
+	a.name = strings.Join(terms(d.Name), " ")
+	a.full = strings.Join(append(terms(d.Server), terms(d.Name)...), " ")
+	return a
+}
+
+type posting struct {
+	doc int32
+	tf  float32 // BM25F pseudo term frequency: fields weighted and length-normalised
+}
+
+// snapshot is a built index, read by any number of searches at once.
+type snapshot struct {
+	docs     []*analysed
+	postings map[string][]posting
+	vocab    []string         // sorted, for prefixes
+	byLen    map[int][]string // for typo-tolerant matches
+	names    map[string][]int32
+}
+
+// Index ranks tools for a query. Its tools are kept per source (a server,
+// or any grouping the caller likes): Set replaces one source's tools and
+// analyses only those, so a change to one server's list does not re-read
+// the others'. The searchable form is rebuilt on the first search after a
+// change. It is safe for concurrent use.
+type Index struct {
+	mu      sync.Mutex
+	sources map[string][]*analysed
+	snap    *snapshot // nil after a change
+	built   sync.Mutex
+}
+
+// NewIndex returns an empty index.
+func NewIndex() *Index {
+	return &Index{sources: map[string][]*analysed{}}
+}
+
+// Set replaces the tools of one source; an empty list removes it. A list
+// equal to the one the source has is a no-op.
+func (x *Index) Set(source string, docs []Doc) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	old := x.sources[source]
+	if len(old) == len(docs) {
+		same := true
+		for i := range docs {
+			if !sameDoc(old[i].doc, docs[i]) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return
+		}
+	}
+	if len(docs) == 0 {
+		delete(x.sources, source)
+	} else {
+		an := make([]*analysed, len(docs))
+		for i, d := range docs {
+			an[i] = analyse(d)
+		}
+		x.sources[source] = an
+	}
+	x.snap = nil
+}
+
+// Replace sets the whole index at once from docs grouped by their Server,
+// dropping sources not among them.
+func (x *Index) Replace(docs []Doc) {
+	by := map[string][]Doc{}
+	for _, d := range docs {
+		by[d.Server] = append(by[d.Server], d)
+	}
+	x.mu.Lock()
+	var gone []string
+	for s := range x.sources {
+		if _, ok := by[s]; !ok {
+			gone = append(gone, s)
+		}
+	}
+	x.mu.Unlock()
+	for _, s := range gone {
+		x.Set(s, nil)
+	}
+	for s, d := range by {
+		x.Set(s, d)
+	}
+}
+
+// Len is the number of tools in the index.
+func (x *Index) Len() int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	n := 0
+	for _, s := range x.sources {
+		n += len(s)
+	}
+	return n
+}
+
+func sameDoc(a, b Doc) bool {
+	return a.ID == b.ID && a.Name == b.Name && a.Description == b.Description && a.Server == b.Server &&
+		slices.Equal(a.Params, b.Params) && slices.Equal(a.ParamDocs, b.ParamDocs) && slices.Equal(a.Tags, b.Tags)
+}
+
+// current returns the built index, building it if a Set came since.
+func (x *Index) current() *snapshot {
+	x.mu.Lock()
+	s := x.snap
+	x.mu.Unlock()
+	if s != nil {
+		return s
+	}
+	// One build at a time; searches that arrive meanwhile wait for it
+	// rather than each building their own.
+	x.built.Lock()
+	defer x.built.Unlock()
+	x.mu.Lock()
+	if x.snap != nil {
+		s = x.snap
+		x.mu.Unlock()
+		return s
+	}
+	names := make([]string, 0, len(x.sources))
+	for n := range x.sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var docs []*analysed
+	for _, n := range names {
+		docs = append(docs, x.sources[n]...)
+	}
+	x.mu.Unlock()
+	s = build(docs)
+	x.mu.Lock()
+	// A Set during the build leaves snap nil, so the next search rebuilds.
+	if sourcesUnchanged(x, docs) {
+		x.snap = s
+	}
+	x.mu.Unlock()
+	return s
+}
+
+// sourcesUnchanged reports whether the index still holds exactly docs
+// (pointer for pointer): then the snapshot built from them is current.
+func sourcesUnchanged(x *Index, docs []*analysed) bool {
+	n := 0
+	seen := map[*analysed]bool{}
+	for _, d := range docs {
+		seen[d] = true
+	}
+	for _, src := range x.sources {
+		for _, d := range src {
+			if !seen[d] {
+				return false
+			}
+			n++
+		}
+	}
+	return n == len(docs)
+}
+
+func build(docs []*analysed) *snapshot {
+	s := &snapshot{docs: docs, postings: map[string][]posting{}, byLen: map[int][]string{}, names: map[string][]int32{}}
+	var avg [numFields]float64
+	for _, d := range docs {
+		for f := range numFields {
+			avg[f] += float64(d.length[f])
+		}
+	}
+	for f := range numFields {
+		avg[f] = max(avg[f]/float64(max(len(docs), 1)), 1)
+	}
+	tf := map[string]float64{}
+	for i, d := range docs {
+		clear(tf)
+		for f := range numFields {
+			norm := 1 - fieldB[f] + fieldB[f]*float64(d.length[f])/avg[f]
+			for t, c := range d.counts[f] {
+				tf[t] += fieldWeight[f] * float64(c) / norm
+			}
+		}
+		for t, v := range tf {
+			s.postings[t] = append(s.postings[t], posting{int32(i), float32(v)})
+		}
+		s.names[d.name] = append(s.names[d.name], int32(i))
+		if d.full != d.name {
+			s.names[d.full] = append(s.names[d.full], int32(i))
+		}
+	}
+	s.vocab = make([]string, 0, len(s.postings))
+	for t := range s.postings {
+		s.vocab = append(s.vocab, t)
+		s.byLen[len(t)] = append(s.byLen[len(t)], t)
+	}
+	slices.Sort(s.vocab)
+	return s
+}
+
+// Search returns the tools that match q, best first (ties by name, then
+// id), at most limit of them when limit > 0.
+func (x *Index) Search(q string, limit int) []Hit {
+	return x.current().search(q, limit)
+}
+
+// Rank scores docs against q with a throw-away index: for one-off lists.
+// Callers that search the same tools again should keep an Index.
+func Rank(docs []Doc, q string, limit int) []Hit {
+	x := NewIndex()
+	x.Set("", docs)
+	return x.Search(q, limit)
+}
+
+// weighted is a term the query looks for, and how much it counts.
+type weighted struct {
+	term   string
+	weight float64
+}
+
+// expand turns each word of the query into the group of terms it looks
+// for: itself, its related terms, and, when the index does not know the
+// word, the known words it is a typo of or the beginning of.
+func (s *snapshot) expand(words []string) [][]weighted {
+	groups := make([][]weighted, 0, len(words))
+	for _, w := range words {
+		g := []weighted{{w, 1}}
+		_, known := s.postings[w]
+		for _, r := range relatedTerms[w] {
+			g = addTerm(g, r, relatedWeight)
+		}
+		if !known {
+			for _, t := range s.typos(w) {
+				g = addTerm(g, t, fuzzyWeight)
+			}
+			for _, t := range s.prefixed(w) {
+				g = addTerm(g, t, prefixWeight)
+			}
+		}
+		groups = append(groups, g)
+	}
+	return groups
+}
+
+func addTerm(g []weighted, t string, w float64) []weighted {
+	for i := range g {
+		if g[i].term == t {
+			g[i].weight = max(g[i].weight, w)
+			return g
+		}
+	}
+	return append(g, weighted{t, w})
+}
+
+// prefixed lists known terms that begin with w ("direc" -> directori).
+func (s *snapshot) prefixed(w string) []string {
+	if len(w) < minPrefix {
+		return nil
+	}
+	i := sort.SearchStrings(s.vocab, w)
+	var out []string
+	for ; i < len(s.vocab) && strings.HasPrefix(s.vocab[i], w) && len(out) < maxPrefixes; i++ {
+		out = append(out, s.vocab[i])
+	}
+	return out
+}
+
+// typos lists known terms one edit away from w (two for long words):
+// "dirctory", "screenshto".
+func (s *snapshot) typos(w string) []string {
+	maxDist := 0
+	switch {
+	case len(w) >= 8:
+		maxDist = 2
+	case len(w) >= 4:
+		maxDist = 1
+	default:
+		return nil
+	}
+	var out []string
+	for n := len(w) - maxDist; n <= len(w)+maxDist; n++ {
+		for _, t := range s.byLen[n] {
+			if t[0] != w[0] && maxDist == 1 {
+				// Typos rarely hit the first letter; skipping those keeps
+				// this scan cheap on a large vocabulary.
+				continue
+			}
+			if withinDistance(w, t, maxDist) {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// withinDistance reports whether a and b are at most max edits apart
+// (insertions, deletions, substitutions and swaps of neighbours).
+func withinDistance(a, b string, maxDist int) bool {
+	if abs(len(a)-len(b)) > maxDist {
+		return false
+	}
+	// Optimal string alignment distance with rows of the DP table, cut
+	// short when a row's minimum exceeds max.
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if rowMin > maxDist {
+			return false
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)] <= maxDist
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// scratch holds the per-search arrays, reused across searches.
+var scratch = sync.Pool{New: func() any { return &buffers{} }}
+
+type buffers struct {
+	total, group []float64
+	touched      []int32
+	inGroup      []bool
+}
+
+func (s *snapshot) search(q string, limit int) []Hit {
+	all := terms(q)
+	words := make([]string, 0, len(all))
+	for _, w := range all {
+		if !stopWords[w] && !contains(words, w) {
+			words = append(words, w)
+		}
+	}
+	if len(words) == 0 {
+		words = all // a query of stop words alone is searched as it is
+	}
+	if len(words) == 0 || len(s.docs) == 0 {
+		return nil
+	}
+	n := len(s.docs)
+	b := scratch.Get().(*buffers)
+	defer scratch.Put(b)
+	if cap(b.total) < n {
+		b.total, b.group, b.inGroup = make([]float64, n), make([]float64, n), make([]bool, n)
+	}
+	total, group, inGroup := b.total[:n], b.group[:n], b.inGroup[:n]
+	touched := b.touched[:0]
+	for _, g := range s.expand(words) {
+		// Within a group a tool scores by its best term, so a tool that
+		// happens to contain three synonyms of one word does not outrank
+		// one that matches two different words of the query.
+		var groupDocs []int32
+		for _, wt := range g {
+			ps := s.postings[wt.term]
+			if len(ps) == 0 {
+				continue
+			}
+			idf := math.Log(1 + (float64(n)-float64(len(ps))+0.5)/(float64(len(ps))+0.5))
+			for _, p := range ps {
+				tf := float64(p.tf)
+				v := wt.weight * idf * tf * (k1 + 1) / (tf + k1)
+				if !inGroup[p.doc] {
+					inGroup[p.doc] = true
+					group[p.doc] = v
+					groupDocs = append(groupDocs, p.doc)
+				} else if v > group[p.doc] {
+					group[p.doc] = v
+				}
+			}
+		}
+		for _, d := range groupDocs {
+			if total[d] == 0 {
+				touched = append(touched, d)
+			}
+			total[d] += group[d]
+			group[d], inGroup[d] = 0, false
+		}
+	}
+	for _, key := range []string{strings.Join(all, " "), strings.Join(words, " ")} {
+		for _, d := range s.names[key] {
+			if total[d] == 0 {
+				touched = append(touched, d)
+			}
+			total[d] += exactName
+		}
+	}
+	hits := make([]Hit, 0, len(touched))
+	order := make([]int32, 0, len(touched))
+	for _, d := range touched {
+		if total[d] > 0 {
+			order = append(order, d)
+		}
+	}
+	slices.SortFunc(order, func(a, c int32) int {
+		if r := cmp.Compare(total[c], total[a]); r != 0 {
+			return r
+		}
+		if r := strings.Compare(s.docs[a].sortBy, s.docs[c].sortBy); r != 0 {
+			return r
+		}
+		return strings.Compare(s.docs[a].doc.ID, s.docs[c].doc.ID)
+	})
+	if limit > 0 && len(order) > limit {
+		order = order[:limit]
+	}
+	for _, d := range order {
+		hits = append(hits, Hit{s.docs[d].doc.ID, math.Round(total[d]*1000) / 1000})
+	}
+	for _, d := range touched {
+		total[d] = 0
+	}
+	b.touched = touched[:0]
+	return hits
+}
