@@ -131,7 +131,7 @@ func terms(s string) []string {
 // ("please", "can you", "I want") that tool texts never match usefully.
 var stopWords = func() map[string]bool {
 	m := map[string]bool{}
-	for _, w := range strings.Fields(`a an and are as at be been by can could do does for from
+	for _, w := range strings.Fields(`a about an and are as at be been by can could do does for from
 		had has have he her his how i i'm if in into is it its it's just let me my mine of on or our
 		please s she should so t than that the their them then there these they this those to too
 		us was we were what which whom will with would you your yours want need like some

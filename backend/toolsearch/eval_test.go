@@ -18,8 +18,8 @@ import (
 // and are never looked at while tuning: their figure is the honest one.
 
 type labelledServer struct {
-	Server string        `json:"server"`
-	Tags   []string      `json:"tags"`
+	Server string         `json:"server"`
+	Tags   []string       `json:"tags"`
 	Tools  []labelledTool `json:"tools"`
 }
 
@@ -63,10 +63,10 @@ func loadLabelled(t testing.TB) ([]toolsearch.Doc, []labelledQuery) {
 // queries with a right tool among the first k results; MRR is the mean of
 // 1/rank of the first right tool (0 when none is in the first 10).
 type metrics struct {
-	n                  int
-	recall1, recall5   float64
-	mrr                float64
-	misses             []string
+	n                int
+	recall1, recall5 float64
+	mrr              float64
+	misses           []string
 }
 
 func (m metrics) String() string {
@@ -157,5 +157,37 @@ func TestRecall(t *testing.T) {
 	}
 	if all.recall5 < 0.85 {
 		t.Errorf("recall@5 over the labelled set is %.3f, want >= 0.85", all.recall5)
+	}
+}
+
+// TestTune prints the tuning set's figures for a range of each knob; it
+// runs only with SB_SEARCH_TUNE set, and never reports the held-out set.
+func TestTune(t *testing.T) {
+	if os.Getenv("SB_SEARCH_TUNE") == "" {
+		t.Skip("tuning aid")
+	}
+	docs, queries := loadLabelled(t)
+	try := func(label string, set func()) {
+		set()
+		idx := toolsearch.NewIndex()
+		idx.Set("", docs)
+		t.Logf("%-22s tune: %v", label, evaluate(idx, queries, "tune"))
+	}
+	for _, v := range []float64{0, 0.5, 1, 1.5} {
+		old := toolsearch.SetCoordinationForTest(v)
+		try(fmt.Sprintf("coordination %.1f", v), func() {})
+		toolsearch.SetCoordinationForTest(old)
+	}
+	for _, v := range []float64{0.3, 0.45, 0.6, 0.8, 1} {
+		old := toolsearch.SetRelatedWeightForTest(v)
+		try(fmt.Sprintf("related %.2f", v), func() {})
+		toolsearch.SetRelatedWeightForTest(old)
+	}
+	for f, name := range []string{"name", "server", "tags", "params", "paramdocs", "desc"} {
+		for _, v := range []float64{0.25, 0.5, 1, 2, 3, 4} {
+			old := toolsearch.SetFieldWeightForTest(f, v)
+			try(fmt.Sprintf("%s %.2f", name, v), func() {})
+			toolsearch.SetFieldWeightForTest(f, old)
+		}
 	}
 }

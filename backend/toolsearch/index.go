@@ -72,7 +72,7 @@ const (
 )
 
 var (
-	fieldWeight = [numFields]float64{fName: 3, fServer: 1.5, fTags: 1.5, fParams: 1.5, fParamDocs: 0.4, fDesc: 1}
+	fieldWeight = [numFields]float64{fName: 3, fServer: 1.5, fTags: 1.5, fParams: 1, fParamDocs: 0.4, fDesc: 1}
 	fieldB      = [numFields]float64{fName: 0.3, fServer: 0.3, fTags: 0.3, fParams: 0.5, fParamDocs: 0.75, fDesc: 0.75}
 )
 
@@ -81,16 +81,23 @@ const (
 	// Weights of a query term found other than as written: through the
 	// related-terms table, by a typo-tolerant match, or as the beginning of
 	// a longer word.
-	relatedWeight = 0.6
-	fuzzyWeight   = 0.7
-	prefixWeight  = 0.5
-	minPrefix     = 3 // shorter words must match whole
-	maxPrefixes   = 30
+	fuzzyWeight  = 0.7
+	prefixWeight = 0.5
+	minPrefix    = 3 // shorter words must match whole
+	maxPrefixes  = 30
 	// exactName is added when the query is the tool's name written any way
 	// ("read file", "readFile", "filesystem__read_file"): more than any
 	// sum of word matches a short query can make.
 	exactName = 100
 )
+
+// coordination is the power of the share of the query's words a tool
+// matches, by which its score is multiplied.
+var coordination = 1.0
+
+// relatedWeight is the weight of a term found through the related-terms
+// table.
+var relatedWeight = 0.6
 
 // analysed is one tool after analysis: the counts of its terms per field.
 type analysed struct {
@@ -473,31 +480,41 @@ type buffers struct {
 	total, group []float64
 	touched      []int32
 	inGroup      []bool
+	covered      []int16
 }
 
 func (s *snapshot) search(q string, limit int) []Hit {
 	all := terms(q)
+	text, kinds := readValues(q)
 	words := make([]string, 0, len(all))
-	for _, w := range all {
+	for _, w := range terms(text) {
 		if !stopWords[w] && !contains(words, w) {
 			words = append(words, w)
 		}
 	}
-	if len(words) == 0 {
+	if len(words) == 0 && len(kinds) == 0 {
 		words = all // a query of stop words alone is searched as it is
 	}
-	if len(words) == 0 || len(s.docs) == 0 {
+	if len(words)+len(kinds) == 0 || len(s.docs) == 0 {
 		return nil
 	}
 	n := len(s.docs)
 	b := scratch.Get().(*buffers)
 	defer scratch.Put(b)
 	if cap(b.total) < n {
-		b.total, b.group, b.inGroup = make([]float64, n), make([]float64, n), make([]bool, n)
+		b.total, b.group, b.inGroup, b.covered = make([]float64, n), make([]float64, n), make([]bool, n), make([]int16, n)
 	}
-	total, group, inGroup := b.total[:n], b.group[:n], b.inGroup[:n]
+	total, group, inGroup, covered := b.total[:n], b.group[:n], b.inGroup[:n], b.covered[:n]
 	touched := b.touched[:0]
-	for _, g := range s.expand(words) {
+	groups := s.expand(words)
+	for _, k := range kinds {
+		var g []weighted
+		for _, t := range valueHints[k] {
+			g = addTerm(g, t, hintWeight)
+		}
+		groups = append(groups, g)
+	}
+	for _, g := range groups {
 		// Within a group a tool scores by its best term, so a tool that
 		// happens to contain three synonyms of one word does not outrank
 		// one that matches two different words of the query.
@@ -525,6 +542,7 @@ func (s *snapshot) search(q string, limit int) []Hit {
 				touched = append(touched, d)
 			}
 			total[d] += group[d]
+			covered[d]++
 			group[d], inGroup[d] = 0, false
 		}
 	}
@@ -534,6 +552,13 @@ func (s *snapshot) search(q string, limit int) []Hit {
 				touched = append(touched, d)
 			}
 			total[d] += exactName
+		}
+	}
+	if coordination > 0 && len(groups) > 1 {
+		// A tool that answers more of the request's words is the better
+		// answer, beyond what the sum of their scores says.
+		for _, d := range touched {
+			total[d] *= math.Pow(float64(covered[d])/float64(len(groups)), coordination)
 		}
 	}
 	hits := make([]Hit, 0, len(touched))
@@ -559,7 +584,7 @@ func (s *snapshot) search(q string, limit int) []Hit {
 		hits = append(hits, Hit{s.docs[d].doc.ID, math.Round(total[d]*1000) / 1000})
 	}
 	for _, d := range touched {
-		total[d] = 0
+		total[d], covered[d] = 0, 0
 	}
 	b.touched = touched[:0]
 	return hits

@@ -24,7 +24,8 @@ const related = `
 = screenshot screencap snapshot
 = email mail gmail inbox
 = repo repository
-= pr mr
+pr prs: pull request
+mr: merge request
 = pull merge
 = issue ticket bug
 = doc docs documentation manual
@@ -76,7 +77,7 @@ remember memorize memorise recall keep: memory create entity observation add sto
 forget unlearn: delete entity observation memory
 know knew told: memory knowledge graph search read observation
 fact facts info information detail: observation entity
-relationship relate related connection connected works knows friend colleague: relation entity
+relationship relate related connection connected works friend colleague: relation entity
 save store persist: write create save add
 keep: store save create
 add plus: sum create insert append
@@ -101,7 +102,8 @@ big large size space heavy: size
 modified changed date metadata: info modified time metadata
 allowed permitted access: allowed access
 structure hierarchy tree nested outline: tree directory
-several multiple many batch bulk once: multiple
+several multiple batch bulk once: multiple
+many count: count number
 stage: add staging staged
 unstage: reset
 history commits: log commit
@@ -166,6 +168,7 @@ sprint: sprint board
 confluence: confluence page
 yaml manifest deploy: apply manifest
 pending stuck broken inspect details: describe details
+pod pods deployment deployments namespace namespaces node nodes service services daemonset statefulset configmap: kubernetes kubectl resource
 replicas scale: scale replica
 restart: rollout restart
 helm chart: helm chart install
