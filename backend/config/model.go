@@ -9,6 +9,12 @@ const (
 	TypeSSE   = "sse"
 )
 
+// Tool exposure modes of the MCP endpoints (tool_exposure).
+const (
+	ExposureDirect = "direct"
+	ExposureSearch = "search"
+)
+
 // Defaults applied where the file leaves a value out.
 const (
 	DefaultListen                = "127.0.0.1:7410"
@@ -31,6 +37,10 @@ type Config struct {
 	// MCPRequireKey makes /mcp ask for an API key, as the REST API does;
 	// off by default because desktop clients send none.
 	MCPRequireKey bool `json:"mcp_require_key,omitempty"`
+	// ToolExposure is how the MCP endpoints show tools to clients:
+	// "direct" (the default: every tool) or "search" (three tools,
+	// retrieve_tools, describe_tool and call_tool, stand in for them all).
+	ToolExposure string `json:"tool_exposure,omitempty"`
 	// ActivityRetentionDays bounds how long tool-call records are kept.
 	ActivityRetentionDays int                `json:"activity_retention_days,omitempty"`
 	Servers               map[string]*Server `json:"mcpServers"`

@@ -135,6 +135,14 @@ func (c *Config) ListenAddr() string {
 	return c.Listen
 }
 
+// Exposure is the tool exposure mode, "direct" when unset.
+func (c *Config) Exposure() string {
+	if c.ToolExposure == "" {
+		return ExposureDirect
+	}
+	return c.ToolExposure
+}
+
 // UpdateCheckEnabled is true unless the file says "update_check": false.
 func (c *Config) UpdateCheckEnabled() bool {
 	return c.UpdateCheck == nil || *c.UpdateCheck

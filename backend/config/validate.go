@@ -55,6 +55,11 @@ func (c *Config) Validate() error {
 	if c.ActivityRetentionDays < 0 {
 		v.add("activity_retention_days", fmt.Sprintf("must be 0 (default, %d days) or a positive number of days, got %d", DefaultActivityRetentionDays, c.ActivityRetentionDays))
 	}
+	switch c.ToolExposure {
+	case "", ExposureDirect, ExposureSearch:
+	default:
+		v.add("tool_exposure", fmt.Sprintf("must be %q (every tool listed, the default) or %q (retrieve_tools, describe_tool and call_tool stand in for them), got %q", ExposureDirect, ExposureSearch, c.ToolExposure))
+	}
 	for i, o := range c.CORSOrigins {
 		if strings.TrimSpace(o) == "" {
 			v.add(fmt.Sprintf("cors_origins[%d]", i), "must be an origin such as http://localhost:5173, got an empty string")
