@@ -21,6 +21,9 @@ const (
 	OutcomeTimeout     = "timeout"
 	OutcomeUnavailable = "unavailable"
 	OutcomeCancelled   = "cancelled"
+	// OutcomeDenied is a call the call guard refused (a tool policy, a key's
+	// scope, sensitive data in the arguments): it never reached the server.
+	OutcomeDenied = "denied"
 )
 
 // DefaultRetention is how long activity records are kept unless SetRetention
@@ -68,6 +71,10 @@ type ActivityRecord struct {
 	// writer, off the caller's path; the caller must not modify it after
 	// Record.
 	ResultValue any `json:"-"`
+	// Sensitive lists the sensitive data (private keys, cloud keys, tokens,
+	// card numbers...) the writer found in the arguments and result; each
+	// value found was redacted before the record was stored.
+	Sensitive []SensitiveFinding `json:"sensitive,omitempty"`
 }
 
 // ActivityFilter selects activity records. Empty fields match everything.
@@ -79,6 +86,8 @@ type ActivityFilter struct {
 	SessionID string
 	Client    string
 	Outcome   string
+	// Sensitive keeps only records with sensitive data found.
+	Sensitive bool
 	Since     time.Time
 	Until     time.Time
 	Limit     int
@@ -319,6 +328,7 @@ func (s *Store) writeBatch(batch []ActivityRecord) {
 	} else {
 		txn.Discard()
 	}
+	s.tellSensitive(batch)
 }
 
 // activityEntry prepares r for storage: id, redaction, size caps, TTL. It
@@ -328,11 +338,17 @@ func (s *Store) activityEntry(r *ActivityRecord, retention time.Duration, now ti
 		r.ID = NewActivityID(r.Time)
 	}
 	s.redactValues(r)
+	// Sensitive data is looked for before the key-name redaction, which
+	// would hide some of it from the scan (and so from the flags).
+	var found []SensitiveFinding
+	r.Arguments, found = scanSensitive(r.Arguments, InArguments)
+	r.Sensitive = append(r.Sensitive, found...)
 	r.Arguments = RedactArguments(r.Arguments)
 	if len(r.Arguments) > maxStoredArguments {
 		r.Arguments, _ = json.Marshal(fmt.Sprintf("[arguments too large: %d bytes]", len(r.Arguments)))
 	}
-	r.Result = storedResult(r.Result, r.ResultValue)
+	r.Result, found = storedResult(r.Result, r.ResultValue)
+	r.Sensitive = append(r.Sensitive, found...)
 	r.ResultValue = nil
 	r.Error = redactString(r.Error)
 	if len(r.Error) > maxStoredError {
@@ -454,6 +470,9 @@ func (s *Store) ListActivity(f ActivityFilter) ([]ActivityRecord, string, error)
 			var r ActivityRecord
 			matched := false
 			err := item.Value(func(v []byte) error {
+				if f.Sensitive && !bytes.Contains(v, []byte(`"sensitive":[`)) {
+					return nil
+				}
 				for _, n := range needles {
 					if !bytes.Contains(v, n) {
 						return nil
@@ -494,5 +513,6 @@ func (f *ActivityFilter) matches(r *ActivityRecord) bool {
 		(f.Tool == "" || r.Tool == f.Tool) &&
 		(f.SessionID == "" || r.SessionID == f.SessionID) &&
 		(f.Client == "" || r.Client == f.Client) &&
-		(f.Outcome == "" || r.Outcome == f.Outcome)
+		(f.Outcome == "" || r.Outcome == f.Outcome) &&
+		(!f.Sensitive || len(r.Sensitive) > 0)
 }

@@ -18,8 +18,9 @@ type truncatedResult struct {
 }
 
 // storedResult is a tool result fit to be stored: encoded from v when raw
-// is empty, redacted, and cut to a preview when it is too large.
-func storedResult(raw json.RawMessage, v any) json.RawMessage {
+// is empty, scanned for sensitive data, redacted, and cut to a preview when
+// it is too large. It returns the sensitive data found.
+func storedResult(raw json.RawMessage, v any) (json.RawMessage, []SensitiveFinding) {
 	if len(raw) == 0 && v != nil {
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -27,14 +28,15 @@ func storedResult(raw json.RawMessage, v any) json.RawMessage {
 		}
 		raw = b
 	}
+	raw, found := scanSensitive(raw, InResult)
 	raw = RedactArguments(raw)
 	if len(raw) <= maxStoredResult {
-		return raw
+		return raw, found
 	}
 	cut := resultPreviewBytes
 	for cut > 0 && !utf8.RuneStart(raw[cut]) {
 		cut-- // do not split a character
 	}
 	b, _ := json.Marshal(truncatedResult{Truncated: true, SizeBytes: len(raw), Preview: string(raw[:cut])})
-	return b
+	return b, found
 }

@@ -62,6 +62,8 @@ type Store struct {
 	retention atomic.Int64 // nanoseconds; <= 0 keeps records forever
 	// valueRedactor hides known secret values in records (secretvalues.go).
 	valueRedactor atomic.Pointer[func(string) string]
+	// sensitiveHook hears of records with sensitive data (sensitive.go).
+	sensitiveHook atomic.Pointer[func(ActivityRecord)]
 
 	closeOnce sync.Once
 	closeErr  error
