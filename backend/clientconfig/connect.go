@@ -54,7 +54,7 @@ type ConnectResult struct {
 	Backup string `json:"backup,omitempty"`
 	// Entry is what was written under "switchboard".
 	Entry   ServerEntry `json:"entry"`
-	Message string         `json:"message"`
+	Message string      `json:"message"`
 }
 
 // UndoResult says what undo did.
