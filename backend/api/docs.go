@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
+
+	"switchboard/frontend"
 )
 
 // OpenAPIURL is where the document is served; Swagger UI loads it.
@@ -51,6 +53,13 @@ func (s *Server) registerDocs() {
 		return c.Redirect("/ui/", http.StatusFound)
 	})
 }
+
+// panel serves the control panel (frontend/dist, embedded) at /ui/; before
+// the panel is built it is a page that says how to build it.
+var panel = frontend.Handler()
+
+// isPanel says whether a path belongs to the control panel.
+func isPanel(path string) bool { return path == "/ui" || strings.HasPrefix(path, "/ui/") }
 
 // swaggerAssets are the few Swagger UI files the page loads, compressed;
 // see swaggerui/README.md.

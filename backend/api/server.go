@@ -167,6 +167,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	if isPanel(r.URL.Path) {
+		// The control panel's static files (docs.go): no key, no secrets;
+		// each API call the page makes carries the key.
+		panel.ServeHTTP(sw, r)
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		if ok, wait := s.limits.allow(callerOf(r, conn)); !ok {
 			sw.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
