@@ -34,6 +34,9 @@ type Config struct {
 	APIKey      string   `json:"api_key,omitempty"`
 	CORSOrigins []string `json:"cors_origins,omitempty"`
 	UpdateCheck *bool    `json:"update_check,omitempty"`
+	// UpdateURL is the release feed the update check asks (default: the
+	// project's releases).
+	UpdateURL string `json:"update_url,omitempty"`
 	// MCPRequireKey makes /mcp ask for an API key, as the REST API does;
 	// off by default because desktop clients send none.
 	MCPRequireKey bool `json:"mcp_require_key,omitempty"`

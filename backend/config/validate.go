@@ -66,6 +66,12 @@ func (c *Config) Validate() error {
 		}
 	}
 
+	if c.UpdateURL != "" {
+		if msg := checkURL(c.UpdateURL); msg != "" {
+			v.add("update_url", msg)
+		}
+	}
+
 	names := slices.Sorted(maps.Keys(c.Servers))
 	prefixOwner := map[string]string{}
 	for _, name := range names {

@@ -165,6 +165,7 @@ func Start(opts Options) (_ *Daemon, err error) {
 	d.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ConnContext: api.ConnContext}
 	go d.serve(d.tcp)
 	go d.serve(d.sock)
+		URLFrom: func() string { return d.cfg.Snapshot().UpdateURL },
 
 	go func() {
 		defer close(d.watched)

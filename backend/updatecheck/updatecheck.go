@@ -1,6 +1,6 @@
-// Package updatecheck asks a release feed, at most once a day and always in
-// the background, whether a newer Switchboard exists. A request never waits
-// on it: the API shows the last answer.
+// Package updatecheck asks a release feed, at start and every few hours,
+// always in the background, whether a newer Switchboard exists. Start-up
+// and requests never wait on it: the API shows the last answer.
 package updatecheck
 
 import (
@@ -13,21 +13,26 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
-// ReleasesURL is the release feed this build asks: the GitHub API's
-// "latest release" of the project (a JSON object with "tag_name" and
-// "html_url"). It is set at build time with
-// -ldflags "-X switchboard/backend/updatecheck.ReleasesURL=...";
-// SWITCHBOARD_UPDATE_URL overrides it.
-var ReleasesURL = ""
+// DefaultReleasesURL is the project's release feed: the GitHub API's
+// "latest release" (a JSON object with "tag_name" and "html_url").
+const DefaultReleasesURL = "https://api.github.com/repos/switchboard-mcp/switchboard/releases/latest"
+
+// ReleasesURL is the release feed this build asks. A build may point it
+// elsewhere with -ldflags "-X switchboard/backend/updatecheck.ReleasesURL=...";
+// the config's update_url and SWITCHBOARD_UPDATE_URL override it.
+var ReleasesURL = DefaultReleasesURL
 
 // URLEnv names the variable that points the check at another feed.
 const URLEnv = "SWITCHBOARD_UPDATE_URL"
 
-// Interval is how often the feed is asked.
-const Interval = 24 * time.Hour
+// Interval is how often the feed is asked: often enough that a fix reaches
+// people within the working day, rarely enough to stay far below the feed's
+// rate limits (GitHub allows 60 unauthenticated requests an hour).
+const Interval = 6 * time.Hour
 
 // stateKey is where the last answer is kept, so a restart does not ask again.
 const stateKey = "updatecheck/last"
@@ -43,6 +48,8 @@ type Status struct {
 	URL string `json:"url,omitempty"`
 	// Error is why the last check failed, or why there is none.
 	Error string `json:"error,omitempty"`
+	// Feed is the release feed asked.
+	Feed string `json:"feed,omitempty"`
 }
 
 // State keeps the last answer between runs; *store.Store is one.
@@ -57,8 +64,12 @@ type Checker struct {
 	// not a release ("dev") is told the latest version but never that an
 	// update is available.
 	Current string
-	// URL is the feed; empty means ReleasesURL or the environment's.
+	// URL is the feed; empty means the environment's, then URLFrom's,
+	// then ReleasesURL.
 	URL string
+	// URLFrom is asked before each check (the config's update_url, which
+	// may change while running); "" means no preference.
+	URLFrom func() string
 	// Enabled is asked before each check (the config's update_check).
 	Enabled func() bool
 	// OnAvailable hears of a newer version once per version found.
@@ -80,6 +91,16 @@ func (c *Checker) FeedURL() string {
 	if u := os.Getenv(URLEnv); u != "" {
 		return u
 	}
+	if c.URLFrom != nil {
+		if u := c.URLFrom(); u != "" {
+			return u
+		}
+	}
+	if ReleasesURL == DefaultReleasesURL && testing.Testing() {
+		// Tests run without network: a test binary asks only the feeds it
+		// was pointed at.
+		return ""
+	}
 	return ReleasesURL
 }
 
@@ -90,6 +111,7 @@ func (c *Checker) Status() Status {
 	c.mu.Unlock()
 	st.Current = c.Current
 	st.Enabled = c.enabled()
+	st.Feed = c.FeedURL()
 	if st.Enabled && st.CheckedAt == nil && st.Error == "" && c.FeedURL() == "" {
 		st.Error = "this build has no release feed to ask; set " + URLEnv + " to one"
 	}
@@ -98,8 +120,8 @@ func (c *Checker) Status() Status {
 
 func (c *Checker) enabled() bool { return c.Enabled == nil || c.Enabled() }
 
-// Run checks now unless the last check is less than a day old, then once a
-// day, until ctx ends. While the check is off (or no feed is known) it
+// Run checks now unless the last check is younger than Interval, then every
+// Interval, until ctx ends. While the check is off (or no feed is known) it
 // looks again every hour, so turning update_check on takes effect.
 func (c *Checker) Run(ctx context.Context) {
 	c.restore()
@@ -119,7 +141,8 @@ func (c *Checker) Run(ctx context.Context) {
 func (c *Checker) untilDue() time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.last.CheckedAt == nil {
+	if c.last.CheckedAt == nil || c.last.Feed != c.FeedURL() {
+		// Never asked, or the feed was changed since: ask now.
 		return 0
 	}
 	return Interval - time.Since(*c.last.CheckedAt)
@@ -160,7 +183,7 @@ func (c *Checker) restore() {
 // Check asks the feed now and returns what it found.
 func (c *Checker) Check(ctx context.Context) Status {
 	now := time.Now().UTC()
-	st := Status{CheckedAt: &now}
+	st := Status{CheckedAt: &now, Feed: c.FeedURL()}
 	latest, url, err := c.fetch(ctx)
 	if ctx.Err() != nil {
 		return c.Status() // shutting down: this was no answer

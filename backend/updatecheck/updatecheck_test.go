@@ -132,6 +132,8 @@ func TestTheEnvironmentPointsTheCheckAtAnotherFeed(t *testing.T) {
 
 func TestWithNoFeedTheStatusSaysSo(t *testing.T) {
 	t.Setenv(URLEnv, "")
+	defer func(u string) { ReleasesURL = u }(ReleasesURL)
+	ReleasesURL = "" // a build that was given no feed
 	c := &Checker{Current: "v1.0.0"}
 	if st := c.Status(); !st.Enabled || st.Error == "" || st.Available {
 		t.Fatalf("no feed: %+v", st)
@@ -172,8 +174,8 @@ func TestRunAsksAtMostOnceADayAcrossRestarts(t *testing.T) {
 	if got := second.Status(); !got.Available || got.Latest != "v1.3.0" {
 		t.Fatalf("the restarted checker lost the last answer: %+v", got)
 	}
-	if due := second.untilDue(); due < 23*time.Hour {
-		t.Fatalf("next check in %s; want about a day after the last", due)
+	if due := second.untilDue(); due < Interval-time.Hour {
+		t.Fatalf("next check in %s; want about %s after the last", due, Interval)
 	}
 
 	// After upgrading to the version found, the kept answer offers nothing.
@@ -181,5 +183,38 @@ func TestRunAsksAtMostOnceADayAcrossRestarts(t *testing.T) {
 	upgraded.restore()
 	if got := upgraded.Status(); got.Available {
 		t.Fatalf("the running version is the latest: %+v", got)
+	}
+}
+
+// The config's update_url points the check at another feed while running;
+// the environment still wins, and a changed feed is asked at once even
+// when the last answer (from the old feed) is recent.
+func TestTheConfigPointsTheCheckAtAnotherFeed(t *testing.T) {
+	t.Setenv(URLEnv, "")
+	if ReleasesURL != DefaultReleasesURL || (&Checker{}).FeedURL() != "" {
+		t.Fatalf("a test binary must not ask the project's feed: %q", (&Checker{}).FeedURL())
+	}
+	a, b := newFeed(t, "v1.1.0"), newFeed(t, "v1.2.0")
+	var mu sync.Mutex
+	url := a.srv.URL
+	c := &Checker{Current: "v1.0.0", URLFrom: func() string { mu.Lock(); defer mu.Unlock(); return url }}
+	if st := c.Check(context.Background()); st.Latest != "v1.1.0" || st.Feed != a.srv.URL {
+		t.Fatalf("%+v", st)
+	}
+	if c.untilDue() < Interval-time.Minute {
+		t.Fatalf("a fresh answer is due again in %s", c.untilDue())
+	}
+	mu.Lock()
+	url = b.srv.URL
+	mu.Unlock()
+	if d := c.untilDue(); d > 0 {
+		t.Fatalf("the feed changed but the next check is in %s", d)
+	}
+	if st := c.Check(context.Background()); st.Latest != "v1.2.0" || !st.Available {
+		t.Fatalf("%+v", st)
+	}
+	t.Setenv(URLEnv, a.srv.URL)
+	if c.FeedURL() != a.srv.URL {
+		t.Fatalf("the environment does not win: %s", c.FeedURL())
 	}
 }
