@@ -26,7 +26,7 @@ const ActivityTypeToolCall = "tool_call"
 var activityTypes = []string{ActivityTypeToolCall}
 
 // activityStatuses lists the values of the status filter.
-var activityStatuses = []string{store.OutcomeOK, store.OutcomeError, store.OutcomeTimeout, store.OutcomeUnavailable, store.OutcomeCancelled}
+var activityStatuses = []string{store.OutcomeOK, store.OutcomeError, store.OutcomeTimeout, store.OutcomeUnavailable, store.OutcomeCancelled, store.OutcomeDenied}
 
 // argumentsPreviewBytes bounds the arguments shown in a list, so a page of
 // a thousand calls stays small; GET /activity/{id} has them whole.
@@ -49,6 +49,10 @@ type Activity struct {
 	ArgumentsPreview string          `json:"arguments_preview,omitempty"`
 	Arguments        json.RawMessage `json:"arguments,omitempty"`
 	Result           json.RawMessage `json:"result,omitempty"`
+	// Sensitive lists the sensitive data found in the arguments and result
+	// (kind, severity, path and a masked excerpt); the values themselves
+	// were redacted before the call was stored.
+	Sensitive []store.SensitiveFinding `json:"sensitive,omitempty"`
 }
 
 // ActivityPage is one page of the activity log, newest first. NextCursor
@@ -64,7 +68,8 @@ var activityFilterParams = []Param{
 	{"tool", "string", "only calls of this tool (its name on the server, without prefix)"},
 	{"session", "string", "only calls made in this MCP session"},
 	{"client", "string", "only calls from this client (its name, such as cursor)"},
-	{"status", "string", "ok, error, timeout, unavailable or cancelled"},
+	{"status", "string", "ok, error, timeout, unavailable, cancelled or denied"},
+	{"sensitive", "boolean", "true: only calls in which sensitive data was found"},
 	{"since", "string", "RFC 3339 time; calls at or after it"},
 	{"until", "string", "RFC 3339 time; calls before it"},
 }
@@ -194,6 +199,13 @@ func activityFilter(c *fiber.Ctx) (store.ActivityFilter, error) {
 	if t := c.Query("type"); t != "" && t != ActivityTypeToolCall {
 		return f, errInvalid("type", "must be one of %s, got %q", strings.Join(activityTypes, ", "), t)
 	}
+	switch c.Query("sensitive") {
+	case "", "false":
+	case "true":
+		f.Sensitive = true
+	default:
+		return f, errInvalid("sensitive", "must be true or false, got %q", c.Query("sensitive"))
+	}
 	if f.Outcome != "" && !oneOf(f.Outcome, activityStatuses) {
 		return f, errInvalid("status", "must be one of %s, got %q", strings.Join(activityStatuses, ", "), f.Outcome)
 	}
@@ -240,7 +252,8 @@ func oneOf(v string, set []string) bool {
 // result, else the arguments are cut to a preview.
 func activityOf(r *store.ActivityRecord, full bool) Activity {
 	a := Activity{ID: r.ID, Type: ActivityTypeToolCall, Time: r.Time.UTC(), Server: r.Server, Tool: r.Tool,
-		Status: r.Outcome, DurationMS: r.DurationMS, SessionID: r.SessionID, Client: r.Client, Error: r.Error}
+		Status: r.Outcome, DurationMS: r.DurationMS, SessionID: r.SessionID, Client: r.Client, Error: r.Error,
+		Sensitive: r.Sensitive}
 	if full {
 		a.Arguments, a.Result = r.Arguments, r.Result
 	} else {

@@ -1,22 +1,20 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/mark3labs/mcp-go/mcp"
 
 	"switchboard/backend/auth"
 	"switchboard/backend/gateway"
+	"switchboard/backend/policy"
+	"switchboard/backend/security"
 )
 
 // KeyInfo is an API key as listed: never the key nor its hash.
@@ -406,14 +404,18 @@ func IdentityOf(ctx context.Context) *auth.Identity {
 	return id
 }
 
-// MCPGuard checks the key of an MCP request when mcp_require_key is set.
-// The control socket's owner never needs one.
+// MCPGuard checks the key of an MCP request: required when mcp_require_key
+// is set, and used when a client sends one anyway, so its policies apply.
+// The control socket's owner never needs one. Every request leaves with
+// its caller in the context (anonymous when no key was sent), for the tool
+// policies that tools/list and tools/call apply.
 func (s *Server) MCPGuard(r *http.Request) (context.Context, *gateway.GuardError) {
 	ctx := r.Context()
 	conn := connOf(ctx)
 	cfg := s.opts.Config.Snapshot()
-	if conn.socket || !cfg.MCPRequireKey {
-		return ctx, nil
+	if conn.socket {
+		id := auth.Admin(policy.LocalUser)
+		return s.withPolicies(context.WithValue(ctx, identityKey{}, id), r, s.callerFor(id, "socket"), nil, false), nil
 	}
 	unauthorized := func(msg string) (context.Context, *gateway.GuardError) {
 		return nil, &gateway.GuardError{Status: http.StatusUnauthorized, Code: "Unauthorized", Message: msg}
@@ -423,7 +425,11 @@ func (s *Server) MCPGuard(r *http.Request) (context.Context, *gateway.GuardError
 		key = strings.TrimSpace(h[7:])
 	}
 	if key == "" {
-		return unauthorized("this Switchboard has mcp_require_key set: send an API key as X-API-Key or Authorization: Bearer <key>")
+		if cfg.MCPRequireKey {
+			return unauthorized("this Switchboard has mcp_require_key set: send an API key as X-API-Key or Authorization: Bearer <key>")
+		}
+		anon := &security.Caller{Caller: policy.Caller{Principal: policy.Anonymous}, Via: "none"}
+		return s.withPolicies(ctx, r, anon, nil, false), nil
 	}
 	var id *auth.Identity
 	if cfg.APIKey != "" && subtle.ConstantTimeCompare([]byte(key), []byte(cfg.APIKey)) == 1 {
@@ -451,53 +457,19 @@ func (s *Server) MCPGuard(r *http.Request) (context.Context, *gateway.GuardError
 			return nil, &gateway.GuardError{Status: http.StatusForbidden, Code: "Forbidden", Message: why}
 		}
 	}
-	if !id.Has(auth.ToolsCall) && callsTool(r) {
-		return nil, &gateway.GuardError{Status: http.StatusForbidden, Code: "Forbidden",
-			Message: "tools/call needs " + auth.ToolsCall + ", which " + id.Principal + " does not hold"}
-	}
-	ctx = context.WithValue(ctx, identityKey{}, id)
-	if !id.Scope.Empty() {
-		ctx = gateway.WithToolScope(ctx, func(server, tool string) (bool, string) {
-			var tags []string
-			if sc := s.opts.Config.Snapshot().Servers[server]; sc != nil {
-				tags = sc.Tags
-			}
-			return id.Allows(auth.ToolsRead, server, tags, tool)
-		})
-	}
-	return ctx, nil
-}
-
-// callsTool says whether an MCP POST holds a tools/call, alone or in a
-// batch; the body is put back for the gateway.
-func callsTool(r *http.Request) bool {
-	if r.Method != http.MethodPost || r.Body == nil {
-		return false
-	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
-	_ = r.Body.Close()
-	r.Body = io.NopCloser(bytes.NewReader(data))
-	if err != nil {
-		return true // unreadable: refuse rather than guess
-	}
-	var one struct {
-		Method string `json:"method"`
-	}
-	if json.Unmarshal(data, &one) == nil {
-		return one.Method == string(mcp.MethodToolsCall)
-	}
-	var batch []struct {
-		Method string `json:"method"`
-	}
-	if json.Unmarshal(data, &batch) != nil {
-		return false // not JSON-RPC; the gateway answers it
-	}
-	for _, m := range batch {
-		if m.Method == string(mcp.MethodToolsCall) {
-			return true
+	var names []string
+	parsed := false
+	if !id.Has(auth.ToolsCall) {
+		var calls bool
+		calls, names = mcpCalls(r)
+		parsed = true
+		if calls {
+			return nil, &gateway.GuardError{Status: http.StatusForbidden, Code: "Forbidden",
+				Message: "tools/call needs " + auth.ToolsCall + ", which " + id.Principal + " does not hold"}
 		}
 	}
-	return false
+	ctx = context.WithValue(ctx, identityKey{}, id)
+	return s.withPolicies(ctx, r, s.callerFor(id, "api_key"), names, parsed), nil
 }
 
 func (s *Server) getRole(c *fiber.Ctx) error {

@@ -25,6 +25,7 @@ import (
 	"switchboard/backend/events"
 	"switchboard/backend/gateway"
 	"switchboard/backend/secrets"
+	"switchboard/backend/security"
 	"switchboard/backend/store"
 	"switchboard/backend/trust"
 	"switchboard/backend/updatecheck"
@@ -59,6 +60,11 @@ type Options struct {
 	Trust *trust.Trust
 	// Secrets is the secret store; nil when it could not be opened.
 	Secrets *secrets.Store
+	// Guard holds the tool policies and records denials; nil leaves the
+	// policy routes answering 503 and applies no policy.
+	Guard *security.Guard
+	// Security is the security event log; nil leaves its routes answering 503.
+	Security *security.Log
 }
 
 // Server is the control API.
@@ -114,6 +120,8 @@ func New(opts Options) *Server {
 	s.registerSecrets()
 	s.registerDocker()
 	s.registerKeys()
+	s.registerPolicies()
+	s.registerSecurity()
 	s.registerDocs()
 	s.app.Use(func(c *fiber.Ctx) error {
 		return errNotFound("RouteNotFound", "no route %s %s; the routes are listed at /api/v1/openapi.json", c.Method(), c.Path())

@@ -18,6 +18,7 @@ import (
 	"switchboard/backend/auth"
 	"switchboard/backend/config"
 	"switchboard/backend/gateway"
+	"switchboard/backend/security"
 	"switchboard/backend/toolsearch"
 	"switchboard/backend/upstream"
 )
@@ -39,6 +40,8 @@ type ToolInfo struct {
 	// says why not otherwise.
 	Exposed      bool     `json:"exposed"`
 	HiddenReason string   `json:"hidden_reason,omitempty"`
+	// Withdrawn is true when an admin withdrew the tool from every client.
+	Withdrawn bool `json:"withdrawn,omitempty"`
 	ServerState  string   `json:"server_state"`
 	Tags         []string `json:"tags,omitempty"`
 	// Score is the relevance to the query ?q=, higher is better.
@@ -108,12 +111,12 @@ func (s *Server) listTools(c *fiber.Ctx) error {
 	out := ToolList{Tools: []ToolInfo{}, Query: c.Query("q")}
 	if out.Query == "" {
 		for _, t := range tools {
-			out.Tools = append(out.Tools, toolInfo(t))
+			out.Tools = append(out.Tools, s.toolInfo(t))
 		}
 	} else {
 		for _, h := range toolsearch.Rank(searchDocs(tools), out.Query, 0) {
 			i, _ := strconv.Atoi(h.ID)
-			ti := toolInfo(tools[i])
+			ti := s.toolInfo(tools[i])
 			ti.Score = h.Score
 			out.Tools = append(out.Tools, ti)
 		}
@@ -156,7 +159,7 @@ func (s *Server) listServerTools(c *fiber.Ctx) error {
 	}
 	out := ToolList{Tools: make([]ToolInfo, 0, len(tools))}
 	for _, t := range tools {
-		out.Tools = append(out.Tools, toolInfo(t))
+		out.Tools = append(out.Tools, s.toolInfo(t))
 	}
 	out.Total = len(out.Tools)
 	return c.JSON(out)
@@ -168,7 +171,7 @@ func (s *Server) getTool(c *fiber.Ctx) error {
 	if err != nil {
 		return toolErr(err, name, tool)
 	}
-	return c.JSON(toolInfo(t))
+	return c.JSON(s.toolInfo(t))
 }
 
 // setToolEnabled writes the change into the server's disabled_tools; the
@@ -216,7 +219,7 @@ func (s *Server) setToolEnabled(c *fiber.Ctx, on bool) error {
 			after.Hidden = "the tool is in the server's disabled_tools"
 		}
 	}
-	return c.JSON(toolInfo(after))
+	return c.JSON(s.toolInfo(after))
 }
 
 func (s *Server) callTool(c *fiber.Ctx) error {
@@ -235,7 +238,9 @@ func (s *Server) callTool(c *fiber.Ctx) error {
 		args = nil
 	}
 	start := time.Now()
-	res, err := s.opts.Gateway.CallTool(ctxOf(requestOf(c)), name, tool, json.RawMessage(args))
+	// The caller's policies apply to a test call as to a client's call.
+	ctx := security.WithCaller(ctxOf(requestOf(c)), s.callerOf(requestOf(c).principal))
+	res, err := s.opts.Gateway.CallTool(ctx, name, tool, json.RawMessage(args))
 	elapsed := time.Since(start)
 	if err != nil {
 		return toolErr(err, name, tool)
@@ -269,6 +274,8 @@ func toolErr(err error, server, tool string) error {
 		return errNotFound("ToolNotFound", "%s", gatewayMessage(err, gateway.ErrNoTool))
 	case errors.Is(err, gateway.ErrToolDisabled):
 		return errConflict("ToolDisabled", "%s", gatewayMessage(err, gateway.ErrToolDisabled))
+	case errors.Is(err, gateway.ErrDenied):
+		return errForbidden("CallDenied", "%s", gatewayMessage(err, gateway.ErrDenied))
 	case errors.Is(err, gateway.ErrQuarantined):
 		return errConflict("ServerQuarantined", "%s", gatewayMessage(err, gateway.ErrQuarantined))
 	case errors.Is(err, upstream.ErrTimeout):
@@ -291,7 +298,24 @@ func gatewayMessage(err, sentinel error) string {
 	return msg
 }
 
-func toolInfo(t gateway.ToolInfo) ToolInfo {
+// toolInfo is a tool as the API shows it; a withdrawn tool is shown as
+// hidden from clients, with who withdrew it and why.
+func (s *Server) toolInfo(t gateway.ToolInfo) ToolInfo {
+	ti := toolInfoOf(t)
+	if s.opts.Guard == nil || s.opts.Guard.Policies == nil {
+		return ti
+	}
+	if w, ok := s.opts.Guard.Policies.Withdrawal(t.Server, t.Tool.Name); ok {
+		ti.Withdrawn, ti.Exposed = true, false
+		ti.HiddenReason = "withdrawn by " + w.By
+		if w.Reason != "" {
+			ti.HiddenReason += ": " + w.Reason
+		}
+	}
+	return ti
+}
+
+func toolInfoOf(t gateway.ToolInfo) ToolInfo {
 	return ToolInfo{Name: t.Name, Server: t.Server, OriginalName: t.Tool.Name, Title: t.Tool.Title,
 		Description: t.Tool.Description, InputSchema: inputSchema(t.Tool), OutputSchema: t.Tool.RawOutputSchema,
 		Annotations: t.Tool.Annotations, Enabled: !t.Disabled, Exposed: t.Exposed, HiddenReason: t.Hidden,

@@ -24,7 +24,9 @@ import (
 	"switchboard/backend/gateway"
 	"switchboard/backend/metrics"
 	"switchboard/backend/poisoning"
+	"switchboard/backend/policy"
 	"switchboard/backend/secrets"
+	"switchboard/backend/security"
 	"switchboard/backend/store"
 	"switchboard/backend/trust"
 	"switchboard/backend/updatecheck"
@@ -113,7 +115,20 @@ func Start(opts Options) (_ *Daemon, err error) {
 	if err := d.trust.Bootstrap(cfg); err != nil {
 		return nil, fmt.Errorf("set up quarantine: %w", err)
 	}
-	d.gw = gateway.New(gateway.Options{Logger: d.log, Recorder: m.Tee(d.store), Catalogs: catalogStore{d.store, d.log}, Events: d.events, Trust: d.trust})
+	// Tool policies and the security log: the call guard refuses what a
+	// policy denies before it reaches a server, and every refusal, holds of
+	// poisoned or changed tools and sensitive data seen in stored calls
+	// become security events.
+	policies, err := policy.Open(d.store)
+	if err != nil {
+		return nil, fmt.Errorf("load tool policies: %w", err)
+	}
+	secLog := security.NewLog(d.store, d.events, d.log.With("component", "security"))
+	guard := &security.Guard{Policies: policies, Log: secLog}
+	d.store.OnSensitive(secLog.FromActivity)
+	d.trust.SetObserver(secLog.FromQuarantine)
+	d.gw = gateway.New(gateway.Options{Logger: d.log, Recorder: m.Tee(d.store), Catalogs: catalogStore{d.store, d.log}, Events: d.events, Trust: d.trust,
+		CallGuard: guard.Call})
 	d.trust.SetOnDecision(d.gw.TrustChanged)
 	d.trust.SetScanner(trust.Poisoning{Elsewhere: d.toolsElsewhere})
 	m.Track(d.gw)
@@ -156,7 +171,7 @@ func Start(opts Options) (_ *Daemon, err error) {
 		}}
 	d.api = api.New(api.Options{Gateway: d.gw, Store: d.store, Config: d.cfg, Events: d.events,
 		Logger: d.log, Version: opts.Version, Started: time.Now(), Addr: d.Addr, Socket: sockPath,
-		Metrics: m, Updates: updates, Trust: d.trust, Secrets: d.secrets})
+		Metrics: m, Updates: updates, Trust: d.trust, Secrets: d.secrets, Guard: guard, Security: secLog})
 	mux := http.NewServeMux()
 	// The API's key check (mcp_require_key) runs before the gateway.
 	mcp := gateway.Guarded(d.gw.Handler(), d.api.MCPGuard)

@@ -29,6 +29,7 @@ const (
 	SessionEnded    = "session.ended"
 	Quarantine      = "quarantine"         // a quarantine decision
 	Policy          = "policy"             // a policy decision
+	Security        = "security"           // a security event: data is the record, with its level
 	UpdateAvailable = "update.available"   // data: version, url
 	Dropped         = "subscriber.dropped" // sent to a subscriber that fell behind, then it is closed
 )

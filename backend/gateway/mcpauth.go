@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"net/http"
+	"slices"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -46,19 +47,37 @@ func WithToolScope(ctx context.Context, f ToolScope) context.Context {
 	return context.WithValue(ctx, toolScopeKey{}, f)
 }
 
+type calledKey struct{}
+
+// WithCalledTools notes the tools (by their names on this endpoint) that a
+// tools/call request names. A tool outside the caller's scope is then let
+// through the filter for that call alone, so that the call guard refuses
+// it: the client gets a result that says why, and the refusal is recorded
+// (as "denied" in the activity log, and as a security event), which a
+// filtered-out "unknown tool" would not be. Without a call guard the
+// filter hides it all the same.
+func WithCalledTools(ctx context.Context, names []string) context.Context {
+	return context.WithValue(ctx, calledKey{}, names)
+}
+
 // scopeFilter drops the tools outside the caller's scope. mcp-go applies
 // tool filters to tools/list and to tools/call alike, so a tool hidden here
-// cannot be called by name either.
+// cannot be called by name either: it is refused by the call guard or, with
+// none, not found.
 func (e *endpoint) scopeFilter(ctx context.Context, tools []mcp.Tool) []mcp.Tool {
 	f, _ := ctx.Value(toolScopeKey{}).(ToolScope)
 	if f == nil {
 		return tools
 	}
+	var called []string
+	if e.g.callGuard != nil {
+		called, _ = ctx.Value(calledKey{}).([]string)
+	}
 	rt := e.routes.Load()
 	out := make([]mcp.Tool, 0, len(tools))
 	for _, t := range tools {
 		if tg, ok := rt.tools[t.Name]; ok {
-			if ok, _ := f(tg.server, tg.name); ok {
+			if ok, _ := f(tg.server, tg.name); ok || slices.Contains(called, t.Name) {
 				out = append(out, t)
 			}
 		}

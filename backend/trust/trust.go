@@ -114,6 +114,8 @@ type Event struct {
 	Status string `json:"status,omitempty"`
 	By     string `json:"by,omitempty"`
 	Note   string `json:"note,omitempty"`
+	// Findings are the poisoning findings of what is held, when any.
+	Findings []Finding `json:"findings,omitempty"`
 }
 
 // Options configure a Trust.
@@ -138,6 +140,22 @@ type Trust struct {
 	announced map[string]bool          // holds already published
 	hashes    map[string]*hashed       // per server: the hashes of the tools last checked
 	scanner   Scanner
+	observer  func(server string, ev Event)
+}
+
+// SetObserver sets fn to hear of every hold, with the poisoning findings
+// of what is held (the security log). It runs on its own goroutine, so it
+// may take its time.
+func (t *Trust) SetObserver(fn func(server string, ev Event)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.observer = fn
+}
+
+func (t *Trust) observeLocked(server string, ev Event) {
+	if fn := t.observer; fn != nil {
+		go fn(server, ev)
+	}
 }
 
 // New makes a Trust over the store.
@@ -291,6 +309,19 @@ func (t *Trust) Check(name string, cfg *config.Server, tools []mcp.Tool) (string
 		if !t.announced[key] {
 			t.announced[key] = true
 			t.publish(name, Event{Action: "held", Kind: "server", Status: st})
+			t.observeLocked(name, Event{Action: "held", Kind: "server", Status: st})
+		}
+		// The tools of a held server are scanned once they are known, so a
+		// poisoned new server is a security event at once, not at approval.
+		if fkey := "f" + key[1:]; t.observer != nil && len(tools) > 0 && !t.announced[fkey] {
+			t.announced[fkey] = true
+			var fs []Finding
+			for _, tool := range tools {
+				fs = append(fs, t.scanLocked(name, tool)...)
+			}
+			if len(fs) > 0 {
+				t.observeLocked(name, Event{Action: "held", Kind: "server", Status: st, Findings: fs})
+			}
 		}
 		return serverReason(name, st, rec), nil
 	}
@@ -337,7 +368,9 @@ func (t *Trust) Check(name string, cfg *config.Server, tools []mcp.Tool) (string
 		key := "t\x00" + name + "\x00" + tool.Name + "\x00" + hash
 		if !t.announced[key] {
 			t.announced[key] = true
-			t.publish(name, Event{Action: "held", Kind: "tool", Tool: tool.Name, Status: status})
+			ev := Event{Action: "held", Kind: "tool", Tool: tool.Name, Status: status, Findings: t.scanLocked(name, tool)}
+			t.publish(name, ev)
+			t.observeLocked(name, ev)
 		}
 	}
 	if rec.Baseline && len(tools) > 0 {
