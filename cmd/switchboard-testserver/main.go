@@ -9,8 +9,16 @@
 //
 // Start-up knobs, read from the environment:
 //
+//	SB_TEST_START_LOG=<file>      append "start PID UNIXNANO" to the file first
+//	                              thing, so a test can see every (re)start
 //	SB_TEST_EXIT_AT_START=<code>  exit with that code before doing anything
 //	SB_TEST_START_DELAY_MS=<ms>   wait that long before serving
+//	SB_TEST_CHILD=1               start a child process that sleeps until
+//	                              killed (logged as "child PID" in the start
+//	                              log), in the server's process group, as an
+//	                              npx-started server has node below npx
+//	SB_TEST_STDERR_FLOOD=1        write lines to stderr as fast as it can,
+//	                              for as long as the server runs
 package main
 
 import (
@@ -22,8 +30,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,6 +55,16 @@ func run() error {
 	name := flag.String("name", "switchboard-testserver", "server name reported in serverInfo")
 	flag.Parse()
 
+	if os.Getenv(idleChildEnv) != "" {
+		// The child of SB_TEST_CHILD: nothing to do but be there.
+		select {}
+	}
+	startLog := os.Getenv("SB_TEST_START_LOG")
+	if startLog != "" {
+		if err := appendLine(startLog, fmt.Sprintf("start %d %d", os.Getpid(), time.Now().UnixNano())); err != nil {
+			return err
+		}
+	}
 	if v := os.Getenv("SB_TEST_EXIT_AT_START"); v != "" {
 		code, err := strconv.Atoi(v)
 		if err != nil {
@@ -60,6 +80,15 @@ func run() error {
 		time.Sleep(time.Duration(ms) * time.Millisecond)
 	}
 
+	if os.Getenv("SB_TEST_CHILD") != "" {
+		if err := startIdleChild(startLog); err != nil {
+			return err
+		}
+	}
+	if os.Getenv("SB_TEST_STDERR_FLOOD") != "" {
+		go floodStderr()
+	}
+
 	mcpServer := testserver.New(*name)
 
 	switch *transport {
@@ -69,6 +98,53 @@ func run() error {
 		return serveHTTP(mcpServer, *transport, *listen)
 	default:
 		return fmt.Errorf("--transport %q: want stdio, http or sse", *transport)
+	}
+}
+
+// idleChildEnv marks the child process SB_TEST_CHILD starts.
+const idleChildEnv = "SB_TEST_IDLE_CHILD"
+
+// appendLine appends one line to a file in a single write, so lines of
+// several processes sharing the file do not interleave.
+func appendLine(path, line string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("SB_TEST_START_LOG: %w", err)
+	}
+	_, err = f.WriteString(line + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// startIdleChild starts this program again as a child that only sleeps. It
+// stays in our process group and is never waited for: whoever stops the
+// server must stop the group, or the child outlives it.
+func startIdleChild(startLog string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("SB_TEST_CHILD: %w", err)
+	}
+	child := exec.Command(exe)
+	child.Env = append(os.Environ(), idleChildEnv+"=1")
+	if err := child.Start(); err != nil {
+		return fmt.Errorf("SB_TEST_CHILD: %w", err)
+	}
+	if startLog != "" {
+		return appendLine(startLog, fmt.Sprintf("child %d", child.Process.Pid))
+	}
+	return nil
+}
+
+// floodStderr writes lines to stderr without pause; it ends with
+// the process (or when stderr is closed).
+func floodStderr() {
+	line := []byte(strings.Repeat("flooding stderr ", 8) + "\n")
+	for {
+		if _, err := os.Stderr.Write(line); err != nil {
+			return
+		}
 	}
 }
 
