@@ -60,6 +60,9 @@ type endpoint struct {
 	// fastCalls holds the cancel of each call on the fast path, by session
 	// and request id, for the client's notifications/cancelled.
 	fastCalls sync.Map
+	// asks holds the fast path's requests to clients awaiting an answer,
+	// by session and request id.
+	asks sync.Map
 }
 
 // known returns the state of a live session, or nil.
@@ -241,6 +244,7 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 			e.g.log.Warn("invalid name", "endpoint", e.path(), "detail", r)
 		}
 	}
+	tools = e.exposure(tools) // searchmode.go: in search mode, three search tools stand in for the list
 	if fp := fingerprint(tools, func(t server.ServerTool) any { return t.Tool }); fp != e.fingerprint[0] {
 		e.fingerprint[0] = fp
 		e.srv.SetTools(tools...)

@@ -29,13 +29,14 @@ import (
 // server sets up for every request. That halves what the gateway itself
 // spends on a call.
 //
-// Only requests that need nothing else of mcp-go take it; everything else
-// (initialize, lists, a progress token, a session that may be asked for
-// sampling, elicitation or roots, an unknown, disabled or withheld tool,
-// a suspended session) goes the way it always went, and so do all errors
-// before the call is sent. Log notifications that the upstream sends while
-// the call runs are written on the request's own stream, which is then
-// upgraded to SSE, as mcp-go would.
+// Only tools/call takes it; everything else (initialize, lists, an
+// unknown, disabled or withheld tool, a suspended session, a _meta with
+// more than a progress token) goes the way it always went, and so do all
+// errors before the call is sent. What the upstream sends while the call
+// runs (progress, log messages, sampling, elicitation and roots requests)
+// is written on the request's own stream, which is then upgraded to SSE,
+// and the client's answers to those requests are taken from its POSTs
+// before mcp-go sees them.
 
 // maxRequestBody bounds a request read into memory: a client cannot make
 // the gateway hold more than this for one message.
@@ -57,6 +58,7 @@ type fastRequest struct {
 type rawCallParams struct {
 	Name      string          `json:"name"`
 	Arguments json.RawMessage `json:"arguments,omitempty"`
+	Meta      *mcp.Meta       `json:"_meta,omitempty"`
 }
 
 // rawIDs numbers the requests the fast path sends upstream. They are
@@ -83,6 +85,9 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if bytes.Contains(body, []byte(`"notifications/cancelled"`)) {
 		e.cancelFast(r.Header.Get(server.HeaderKeySessionID), body)
 	}
+	if bytes.Contains(body, []byte(askPrefix)) && e.answerFast(w, r.Header.Get(server.HeaderKeySessionID), body) {
+		return
+	}
 	if e.serveFast(w, r, body) {
 		return
 	}
@@ -105,7 +110,7 @@ func (e *endpoint) serveFast(w http.ResponseWriter, r *http.Request, body []byte
 		return false
 	}
 	st := cs.record.start.Load()
-	if st == nil || cs.record.suspended.Load() || !fastCapable(st.session) {
+	if st == nil || cs.record.suspended.Load() {
 		return false
 	}
 	// mcp-go ends sessions it has not seen for its idle TTL; send a request
@@ -116,7 +121,11 @@ func (e *endpoint) serveFast(w http.ResponseWriter, r *http.Request, body []byte
 	}
 	var req fastRequest
 	if json.Unmarshal(body, &req) != nil || req.Method != string(mcp.MethodToolsCall) ||
-		req.JSONRPC != mcp.JSONRPC_VERSION || len(req.ID) == 0 || req.ID[0] == 'n' || len(req.Params.Meta) > 0 {
+		req.JSONRPC != mcp.JSONRPC_VERSION || len(req.ID) == 0 || req.ID[0] == 'n' {
+		return false
+	}
+	token, ok := progressTokenOnly(req.Params.Meta)
+	if !ok {
 		return false
 	}
 	t, ok := e.routes.Load().tools[req.Params.Name]
@@ -131,11 +140,11 @@ func (e *endpoint) serveFast(w http.ResponseWriter, r *http.Request, body []byte
 	cs.record.last.Store(now.UnixNano())
 	cs.record.calls.Add(1)
 
-	sink := &fastSink{w: w}
+	sink := &fastSink{w: w, session: sid, ep: e}
 	ctx, cancel := context.WithCancel(e.srv.WithContext(r.Context(), st.session))
 	key := fastKey(sid, req.ID)
 	e.fastCalls.Store(key, cancel)
-	result, rpcErr, err := e.forwardRaw(ctx, t, req.Params.Arguments, sink)
+	result, rpcErr, err := e.forwardRaw(ctx, t, req.Params.Arguments, token, sink)
 	e.fastCalls.Delete(key)
 	cancel()
 	var msg []byte
@@ -175,16 +184,29 @@ func (e *endpoint) cancelFast(session string, body []byte) {
 	}
 }
 
-// fastCapable reports whether a session can take the fast path: it must
-// not have declared sampling, elicitation or roots, since the upstream's
-// requests for those are relayed through mcp-go's hold of the request.
-func fastCapable(s server.ClientSession) bool {
-	sc, ok := s.(server.SessionWithClientInfo)
-	if !ok {
-		return false
+// progressTokenOnly reads a request's _meta, which the fast path passes on
+// only when it holds nothing but a progress token (or is absent).
+func progressTokenOnly(meta json.RawMessage) (mcp.ProgressToken, bool) {
+	if len(meta) == 0 || string(meta) == "null" {
+		return nil, true
 	}
-	caps := sc.GetClientCapabilities()
-	return caps.Sampling == nil && caps.Elicitation == nil && caps.Roots == nil
+	var m map[string]json.RawMessage
+	if json.Unmarshal(meta, &m) != nil {
+		return nil, false
+	}
+	raw, has := m["progressToken"]
+	if len(m) != 1 || !has {
+		return nil, len(m) == 0
+	}
+	var token any
+	if json.Unmarshal(raw, &token) != nil {
+		return nil, false
+	}
+	switch token.(type) {
+	case string, float64:
+		return token, true
+	}
+	return nil, false
 }
 
 // responseJSON is a JSON-RPC response with a raw id and a raw result or
@@ -203,7 +225,7 @@ func responseJSON(id json.RawMessage, field string, value json.RawMessage) []byt
 // forwardRaw is forward for the fast path: the result is the upstream's
 // own JSON. A JSON-RPC error from the upstream comes back as rpcErr, to be
 // passed on as it is.
-func (e *endpoint) forwardRaw(ctx context.Context, t target, args json.RawMessage, sink *fastSink) (result json.RawMessage, rpcErr json.RawMessage, err error) {
+func (e *endpoint) forwardRaw(ctx context.Context, t target, args json.RawMessage, token mcp.ProgressToken, sink *fastSink) (result json.RawMessage, rpcErr json.RawMessage, err error) {
 	start := time.Now()
 	if err := e.g.guardCall(ctx, t, args); err != nil {
 		err = fmt.Errorf("%w: %w", ErrDenied, err)
@@ -213,15 +235,19 @@ func (e *endpoint) forwardRaw(ctx context.Context, t target, args json.RawMessag
 	if e.g.events != nil {
 		e.g.callStarted(t.server, t.name, sessionOf(ctx).SessionID())
 	}
+	var meta *mcp.Meta
+	if token != nil {
+		meta = &mcp.Meta{ProgressToken: token}
+	}
 	var resp *transport.JSONRPCResponse
-	err = e.g.doCall(ctx, e, t.server, nil, sink, func(ctx context.Context, cl *client.Client, _ *mcp.Meta) (err error) {
+	err = e.g.doCall(ctx, e, t.server, meta, sink, func(ctx context.Context, cl *client.Client, meta *mcp.Meta) (err error) {
 		id := "sb-" + strconv.FormatUint(rawIDs.Add(1), 36)
 		tr := cl.GetTransport()
 		resp, err = tr.SendRequest(ctx, transport.JSONRPCRequest{
 			JSONRPC: mcp.JSONRPC_VERSION,
 			ID:      mcp.NewRequestId(id),
 			Method:  string(mcp.MethodToolsCall),
-			Params:  rawCallParams{Name: t.name, Arguments: args},
+			Params:  rawCallParams{Name: t.name, Arguments: args, Meta: meta},
 		})
 		if err != nil && ctx.Err() != nil {
 			// The client gave up, or the call timed out: tell the server, as
@@ -263,6 +289,8 @@ func cancelUpstream(tr transport.Interface, id string, why error) {
 // fastSink is the response of a fast-path request: plain JSON, or an SSE
 // stream once a notification for the call has to go out before its result.
 type fastSink struct {
+	ep       *endpoint
+	session  string
 	mu       sync.Mutex
 	w        http.ResponseWriter
 	upgraded bool
@@ -313,4 +341,135 @@ func (s *fastSink) finish(msg []byte) {
 	s.w.Header().Set("Content-Length", strconv.Itoa(len(msg)))
 	s.w.WriteHeader(http.StatusOK)
 	_, _ = s.w.Write(msg)
+}
+
+// askPrefix starts the ids of the requests the fast path sends clients, so
+// a POST that answers one is told apart from one that answers mcp-go.
+const askPrefix = "sb-ask-"
+
+var askIDs atomic.Uint64
+
+// clientAnswer is a client's response to a request of ours.
+type clientAnswer struct {
+	Result json.RawMessage          `json:"result"`
+	Error  *mcp.JSONRPCErrorDetails `json:"error"`
+}
+
+// ask sends a server-to-client request on the call's stream and waits for
+// the client's answer, which arrives in a POST of the same session.
+func (s *fastSink) ask(ctx context.Context, method string, params any) (json.RawMessage, error) {
+	id := askPrefix + strconv.FormatUint(askIDs.Add(1), 36)
+	b, err := json.Marshal(struct {
+		JSONRPC string `json:"jsonrpc"`
+		ID      string `json:"id"`
+		Method  string `json:"method"`
+		Params  any    `json:"params"`
+	}{mcp.JSONRPC_VERSION, id, method, params})
+	if err != nil {
+		return nil, err
+	}
+	answer := make(chan clientAnswer, 1)
+	key := s.session + "\x00" + id
+	s.ep.asks.Store(key, answer)
+	defer s.ep.asks.Delete(key)
+	s.mu.Lock()
+	if s.done {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("switchboard: %s arrived after the call it belongs to had ended", method)
+	}
+	s.writeEventLocked(b)
+	s.mu.Unlock()
+	select {
+	case a := <-answer:
+		if a.Error != nil {
+			return nil, fmt.Errorf("%s error %d: %s", method, a.Error.Code, a.Error.Message)
+		}
+		return a.Result, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// answerFast takes a client's POSTed answer to a request of ours, and
+// reports whether it was one.
+func (e *endpoint) answerFast(w http.ResponseWriter, session string, body []byte) bool {
+	var msg struct {
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
+		clientAnswer
+	}
+	if json.Unmarshal(body, &msg) != nil || msg.Method != "" {
+		return false
+	}
+	var id string
+	if json.Unmarshal(msg.ID, &id) != nil {
+		return false
+	}
+	ch, ok := e.asks.Load(session + "\x00" + id)
+	if !ok {
+		return false
+	}
+	select {
+	case ch.(chan clientAnswer) <- msg.clientAnswer:
+	default: // answered twice: the first answer stands
+	}
+	w.WriteHeader(http.StatusAccepted)
+	return true
+}
+
+// declared returns the capabilities the call's client declared.
+func (c *call) declared() mcp.ClientCapabilities {
+	if s, ok := sessionOf(c.ctx).(server.SessionWithClientInfo); ok {
+		return s.GetClientCapabilities()
+	}
+	return mcp.ClientCapabilities{}
+}
+
+func (c *call) sample(ctx context.Context, req mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+	if c.declared().Sampling == nil {
+		return nil, errors.New("switchboard: the client did not declare sampling")
+	}
+	raw, err := c.sink.ask(ctx, string(mcp.MethodSamplingCreateMessage), req.CreateMessageParams)
+
+	if err != nil {
+		return nil, err
+	}
+	var res mcp.CreateMessageResult
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return nil, fmt.Errorf("switchboard: the client's sampling answer is not a CreateMessageResult: %w", err)
+	}
+	if res.Content, err = mcp.ParseSamplingContent(res.Content); err != nil {
+		return nil, fmt.Errorf("switchboard: the client's sampling answer: %w", err)
+	}
+	return &res, nil
+}
+
+func (c *call) elicit(ctx context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	if c.declared().Elicitation == nil {
+		return nil, errors.New("switchboard: the client did not declare elicitation")
+	}
+	raw, err := c.sink.ask(ctx, string(mcp.MethodElicitationCreate), req.Params)
+	if err != nil {
+		return nil, err
+	}
+	var res mcp.ElicitationResult
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return nil, fmt.Errorf("switchboard: the client's elicitation answer is not an ElicitResult: %w", err)
+	}
+	return &res, nil
+}
+
+func (c *call) listRoots(ctx context.Context, req mcp.ListRootsRequest) (*mcp.ListRootsResult, error) {
+	if c.declared().Roots == nil {
+		return nil, errors.New("switchboard: the client did not declare roots")
+	}
+	raw, err := c.sink.ask(ctx, string(mcp.MethodListRoots), req.Params)
+	if err != nil {
+		return nil, err
+	}
+	var res mcp.ListRootsResult
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return nil, fmt.Errorf("switchboard: the client's roots answer is not a ListRootsResult: %w", err)
+	}
+	return &res, nil
 }

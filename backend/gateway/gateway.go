@@ -428,6 +428,9 @@ func (g *Gateway) hooks() upstream.Hooks {
 			if err != nil {
 				return nil, err
 			}
+			if c.sink != nil {
+				return c.sample(ctx, req)
+			}
 			return c.ep.srv.RequestSampling(c.ctx, req)
 		},
 		Elicitation: func(ctx context.Context, u *upstream.Upstream, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
@@ -435,12 +438,18 @@ func (g *Gateway) hooks() upstream.Hooks {
 			if err != nil {
 				return nil, err
 			}
+			if c.sink != nil {
+				return c.elicit(ctx, req)
+			}
 			return c.ep.srv.RequestElicitation(c.ctx, req)
 		},
 		Roots: func(ctx context.Context, u *upstream.Upstream, req mcp.ListRootsRequest) (*mcp.ListRootsResult, error) {
 			c, err := g.caller(u, "roots/list")
 			if err != nil {
 				return nil, err
+			}
+			if c.sink != nil {
+				return c.listRoots(ctx, req)
 			}
 			return c.ep.srv.RequestRoots(c.ctx, req)
 		},
@@ -452,11 +461,6 @@ func (g *Gateway) caller(u *upstream.Upstream, method string) (*call, error) {
 	c := g.calls.latest(u.Name())
 	if c == nil {
 		return nil, fmt.Errorf("switchboard: %s from server %q arrived while no client request to it is in progress, so there is no client to ask", method, u.Name())
-	}
-	if c.sink != nil {
-		// Only sessions that declared none of sampling, elicitation and
-		// roots take the fast path: there is nobody to ask.
-		return nil, fmt.Errorf("switchboard: %s from server %q: the client whose call is in progress did not declare that capability", method, u.Name())
 	}
 	return c, nil
 }
@@ -471,6 +475,10 @@ func (g *Gateway) onNotification(u *upstream.Upstream, n mcp.JSONRPCNotification
 			return
 		}
 		params["progressToken"] = c.token
+		if c.sink != nil {
+			c.sink.notify(n.Method, params)
+			return
+		}
 		_ = c.ep.srv.SendNotificationToClient(c.ctx, n.Method, params)
 	case string(mcp.MethodNotificationResourceUpdated):
 		uri, _ := params["uri"].(string)
