@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -230,6 +231,7 @@ func (s *Server) createKey(c *fiber.Ctx) error {
 		return authErr(err)
 	}
 	s.log.Info("API key created", "id", k.ID, "name", k.Name, "principal", k.Principal, "role", k.Role)
+	s.audit(c, AuditKeyCreated, "", "", "", keyDetail(k))
 	return c.Status(http.StatusCreated).JSON(KeyCreated{KeyInfo: keyInfo(k), Key: raw,
 		Warning: "this is the only time the key is shown; Switchboard keeps only its hash"})
 }
@@ -278,6 +280,7 @@ func (s *Server) revokeKey(c *fiber.Ctx) error {
 		return authErr(err)
 	}
 	s.log.Info("API key revoked", "id", k.ID, "name", k.Name, "reason", req.Reason)
+	s.audit(c, AuditKeyRevoked, "", "", req.Reason, keyDetail(k))
 	return c.JSON(keyInfo(k))
 }
 
@@ -302,6 +305,7 @@ func (s *Server) createRole(c *fiber.Ctx) error {
 	if err != nil {
 		return authErr(err)
 	}
+	s.audit(c, AuditRoleCreated, "", "", out.Description, map[string]string{"role": out.Name, "permissions": strings.Join(out.Permissions, ",")})
 	return c.Status(http.StatusCreated).JSON(out)
 }
 
@@ -313,6 +317,7 @@ func (s *Server) deleteRole(c *fiber.Ctx) error {
 	if err := svc.DeleteRole(c.Params("role")); err != nil {
 		return authErr(err)
 	}
+	s.audit(c, AuditRoleDeleted, "", "", "", map[string]string{"role": c.Params("role")})
 	return c.SendStatus(http.StatusNoContent)
 }
 
@@ -337,6 +342,7 @@ func (s *Server) createPrincipal(c *fiber.Ctx) error {
 	if err != nil {
 		return authErr(err)
 	}
+	s.audit(c, AuditPrincipalCreated, "", "", out.Description, map[string]string{"principal": out.Name, "kind": out.Kind, "roles": strings.Join(out.Roles, ",")})
 	return c.Status(http.StatusCreated).JSON(out)
 }
 
@@ -348,6 +354,7 @@ func (s *Server) deletePrincipal(c *fiber.Ctx) error {
 	if err := svc.DeletePrincipal(c.Params("principal")); err != nil {
 		return authErr(err)
 	}
+	s.audit(c, AuditPrincipalDeleted, "", "", "", map[string]string{"principal": c.Params("principal")})
 	return c.SendStatus(http.StatusNoContent)
 }
 
@@ -393,6 +400,36 @@ func (s *Server) checkPermission(c *fiber.Ctx) error {
 	}
 	ok, why := id.Allows(req.Permission, req.Server, tags, req.Tool)
 	return c.JSON(PermissionVerdict{Allowed: ok, Reason: why})
+}
+
+// Audit types of key, role and principal changes.
+const (
+	AuditKeyCreated       = "auth.key.created"
+	AuditKeyRevoked       = "auth.key.revoked"
+	AuditRoleCreated      = "auth.role.created"
+	AuditRoleUpdated      = "auth.role.updated"
+	AuditRoleDeleted      = "auth.role.deleted"
+	AuditRoleAssigned     = "auth.principal.role_assigned"
+	AuditRoleRevoked      = "auth.principal.role_revoked"
+	AuditPrincipalCreated = "auth.principal.created"
+	AuditPrincipalDeleted = "auth.principal.deleted"
+)
+
+// keyDetail is what the audit log keeps of a key: who and what it is,
+// never the key nor its hash.
+func keyDetail(k auth.Key) map[string]string {
+	d := map[string]string{"key_id": k.ID, "name": k.Name, "principal": k.Principal, "prefix": k.Prefix}
+	if k.Role != "" {
+		d["role"] = k.Role
+	}
+	if !k.Scope.Empty() {
+		d["scope"] = fmt.Sprintf("servers=%s groups=%s tools=%s", strings.Join(k.Scope.Servers, ","),
+			strings.Join(k.Scope.Groups, ","), strings.Join(k.Scope.Tools, ","))
+	}
+	if k.ExpiresAt != nil {
+		d["expires_at"] = k.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	return d
 }
 
 type identityKey struct{}
@@ -497,6 +534,7 @@ func (s *Server) updateRole(c *fiber.Ctx) error {
 	if err != nil {
 		return authErr(err)
 	}
+	s.audit(c, AuditRoleUpdated, "", "", r.Description, map[string]string{"role": r.Name, "permissions": strings.Join(r.Permissions, ",")})
 	return c.JSON(r)
 }
 
@@ -525,6 +563,7 @@ func (s *Server) assignRole(c *fiber.Ctx) error {
 	if err != nil {
 		return authErr(err)
 	}
+	s.audit(c, AuditRoleAssigned, "", "", "", map[string]string{"principal": p.Name, "role": req.Role})
 	return c.JSON(p)
 }
 
@@ -537,5 +576,6 @@ func (s *Server) revokeRole(c *fiber.Ctx) error {
 	if err != nil {
 		return authErr(err)
 	}
+	s.audit(c, AuditRoleRevoked, "", "", "", map[string]string{"principal": p.Name, "role": c.Params("role")})
 	return c.JSON(p)
 }
