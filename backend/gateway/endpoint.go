@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,7 +55,8 @@ type endpoint struct {
 	routes atomic.Pointer[routes]
 
 	syncMu      sync.Mutex
-	fingerprint [4]string // tools, prompts, resources, templates last set
+	fingerprint [4]string               // tools, prompts, resources, templates last set
+	itemKeys    map[string]*catalogKeys // server -> its catalog's items as JSON; under syncMu
 
 	clients sync.Map // session id -> *clientState
 	// fastCalls holds the cancel of each call on the fast path, by session
@@ -175,13 +177,17 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 	var prompts []server.ServerPrompt
 	var resources []server.ServerResource
 	var templates []server.ServerResourceTemplate
+	// The fingerprints of the four lists, built from each item's JSON,
+	// which is encoded once per catalog rather than on every sync.
+	var fps [4]strings.Builder
 	toolOwner := map[string]string{}
 	for _, n := range names {
 		u := ups[n]
 		cat := u.Catalog()
+		keys := e.keysOf(n, cat)
 		prefix := e.prefixFor(n, u)
 		disabled := u.Config().DisabledTools
-		for _, t := range cat.Tools {
+		for i, t := range cat.Tools {
 			if slices.Contains(disabled, t.Name) {
 				rt.disabled[ExposedName(prefix, t.Name)] = target{n, t.Name}
 				continue
@@ -204,8 +210,9 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 			rt.tools[exposed] = target{n, t.Name}
 			t.Name = exposed
 			tools = append(tools, server.ServerTool{Tool: t, Handler: e.callTool})
+			addKey(&fps[0], exposed, keys.tools[i])
 		}
-		for _, p := range cat.Prompts {
+		for i, p := range cat.Prompts {
 			exposed := ExposedName(prefix, p.Name)
 			if owner, taken := rt.prompts[exposed]; taken {
 				rt.collisions = append(rt.collisions, Collision{"prompt", exposed, owner.server, n})
@@ -214,16 +221,18 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 			rt.prompts[exposed] = target{n, p.Name}
 			p.Name = exposed
 			prompts = append(prompts, server.ServerPrompt{Prompt: p, Handler: e.getPrompt})
+			addKey(&fps[1], exposed, keys.prompts[i])
 		}
-		for _, r := range cat.Resources {
+		for i, r := range cat.Resources {
 			if owner, taken := rt.resources[r.URI]; taken {
 				rt.collisions = append(rt.collisions, Collision{"resource", r.URI, owner, n})
 				continue
 			}
 			rt.resources[r.URI] = n
 			resources = append(resources, server.ServerResource{Resource: r, Handler: e.readResource(n)})
+			addKey(&fps[2], "", keys.resources[i])
 		}
-		for _, t := range cat.Templates {
+		for i, t := range cat.Templates {
 			uri := templateText(t)
 			if owner, taken := rt.templates[uri]; taken {
 				rt.collisions = append(rt.collisions, Collision{"resource_template", uri, owner.server, n})
@@ -231,8 +240,10 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 			}
 			rt.templates[uri] = templateRoute{n, t.URITemplate}
 			templates = append(templates, server.ServerResourceTemplate{Template: t, Handler: server.ResourceTemplateHandlerFunc(e.readResource(n))})
+			addKey(&fps[3], "", keys.templates[i])
 		}
 	}
+	e.dropKeysBut(names)
 	old := e.routes.Swap(rt)
 	for _, c := range rt.collisions {
 		if !slices.ContainsFunc(old.collisions, c.sameClash) {
@@ -244,23 +255,82 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 			e.g.log.Warn("invalid name", "endpoint", e.path(), "detail", r)
 		}
 	}
-	tools = e.exposure(tools) // searchmode.go: in search mode, three search tools stand in for the list
-	if fp := fingerprint(tools, func(t server.ServerTool) any { return t.Tool }); fp != e.fingerprint[0] {
-		e.fingerprint[0] = fp
-		e.srv.SetTools(tools...)
+	exposed := e.exposure(tools) // searchmode.go: in search mode, three search tools stand in for the list
+	toolsFP := fps[0].String()
+	if !sameSlice(exposed, tools) {
+		toolsFP = "exposed\x00" + fingerprint(exposed, func(t server.ServerTool) any { return t.Tool })
 	}
-	if fp := fingerprint(prompts, func(p server.ServerPrompt) any { return p.Prompt }); fp != e.fingerprint[1] {
+	if toolsFP != e.fingerprint[0] {
+		e.fingerprint[0] = toolsFP
+		e.srv.SetTools(exposed...)
+	}
+	if fp := fps[1].String(); fp != e.fingerprint[1] {
 		e.fingerprint[1] = fp
 		e.srv.SetPrompts(prompts...)
 	}
-	if fp := fingerprint(resources, func(r server.ServerResource) any { return r.Resource }); fp != e.fingerprint[2] {
+	if fp := fps[2].String(); fp != e.fingerprint[2] {
 		e.fingerprint[2] = fp
 		e.srv.SetResources(resources...)
 	}
-	if fp := fingerprint(templates, func(t server.ServerResourceTemplate) any { return t.Template }); fp != e.fingerprint[3] {
+	if fp := fps[3].String(); fp != e.fingerprint[3] {
 		e.fingerprint[3] = fp
 		e.srv.SetResourceTemplates(templates...)
 	}
+}
+
+// catalogKeys are the items of one catalog, each as its JSON.
+type catalogKeys struct {
+	cat                                  *upstream.Catalog
+	tools, prompts, resources, templates []string
+}
+
+// keysOf returns the JSON of a server's catalog items, encoding them only
+// when the catalog is new. Called under syncMu.
+func (e *endpoint) keysOf(server string, cat *upstream.Catalog) *catalogKeys {
+	if k := e.itemKeys[server]; k != nil && k.cat == cat {
+		return k
+	}
+	k := &catalogKeys{cat: cat, tools: jsonEach(cat.Tools), prompts: jsonEach(cat.Prompts),
+		resources: jsonEach(cat.Resources), templates: jsonEach(cat.Templates)}
+	if e.itemKeys == nil {
+		e.itemKeys = map[string]*catalogKeys{}
+	}
+	e.itemKeys[server] = k
+	return k
+}
+
+// dropKeysBut forgets the keys of servers no longer exposed.
+func (e *endpoint) dropKeysBut(servers []string) {
+	for n := range e.itemKeys {
+		if !slices.Contains(servers, n) {
+			delete(e.itemKeys, n)
+		}
+	}
+}
+
+func jsonEach[T any](items []T) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		b, err := json.Marshal(it)
+		if err != nil {
+			b = []byte("unmarshalable: " + err.Error())
+		}
+		out[i] = string(b)
+	}
+	return out
+}
+
+// addKey adds one item, under the name it is exposed as, to a fingerprint.
+func addKey(b *strings.Builder, name, key string) {
+	b.WriteString(name)
+	b.WriteByte(0)
+	b.WriteString(key)
+	b.WriteByte(1)
+}
+
+// sameSlice reports whether b is a itself, not a list in its place.
+func sameSlice[T any](a, b []T) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 func templateText(t mcp.ResourceTemplate) string {
