@@ -112,7 +112,7 @@ func mapsEqual(a, b map[string]string) bool {
 // Each entry to add or update is validated as part of cur, so a plan whose
 // adds all pass applies without errors.
 func MakePlan(cur *config.Config, p *Parsed, opts PlanOptions) *Plan {
-	plan := &Plan{Format: p.Format, Detected: p.Detected}
+	plan := &Plan{Format: p.Format, Detected: p.Detected, Changes: []Change{}}
 	chosen := func(im Imported) bool {
 		return len(opts.Names) == 0 || slices.Contains(opts.Names, im.Name) ||
 			(im.SourceName != "" && slices.Contains(opts.Names, im.SourceName))

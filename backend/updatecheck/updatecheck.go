@@ -121,21 +121,23 @@ func (c *Checker) Status() Status {
 func (c *Checker) enabled() bool { return c.Enabled == nil || c.Enabled() }
 
 // Run checks now unless the last check is younger than Interval, then every
-// Interval, until ctx ends. While the check is off (or no feed is known) it
-// looks again every hour, so turning update_check on takes effect.
+// Interval, until ctx ends. It looks every pollEvery whether a check is due,
+// so turning update_check on or changing update_url takes effect within
+// seconds; looking costs nothing but a clock read.
 func (c *Checker) Run(ctx context.Context) {
 	c.restore()
 	for {
-		if !sleep(ctx, c.untilDue()) {
-			return
-		}
-		if c.enabled() && c.FeedURL() != "" {
+		if c.enabled() && c.FeedURL() != "" && c.untilDue() <= 0 {
 			c.Check(ctx)
-		} else if !sleep(ctx, time.Hour) {
+		}
+		if !sleep(ctx, pollEvery) {
 			return
 		}
 	}
 }
+
+// pollEvery is how often Run looks whether a check is due.
+var pollEvery = 10 * time.Second
 
 // untilDue is the time left until the next check.
 func (c *Checker) untilDue() time.Duration {

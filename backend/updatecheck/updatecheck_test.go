@@ -218,3 +218,33 @@ func TestTheConfigPointsTheCheckAtAnotherFeed(t *testing.T) {
 		t.Fatalf("the environment does not win: %s", c.FeedURL())
 	}
 }
+
+// Run notices a feed set while it runs (the config's update_url) without a
+// restart, and does not ask again until the answer is old.
+func TestRunPicksUpAFeedSetWhileRunning(t *testing.T) {
+	t.Setenv(URLEnv, "")
+	defer func(d time.Duration) { pollEvery = d }(pollEvery)
+	pollEvery = 10 * time.Millisecond
+	f := newFeed(t, "v9.0.0")
+	var mu sync.Mutex
+	url := ""
+	var told atomic.Int64
+	c := &Checker{Current: "v1.0.0", URLFrom: func() string { mu.Lock(); defer mu.Unlock(); return url },
+		OnAvailable: func(Status) { told.Add(1) }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); c.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	time.Sleep(50 * time.Millisecond)
+	if f.hits.Load() != 0 {
+		t.Fatal("asked a feed before one was set")
+	}
+	mu.Lock()
+	url = f.srv.URL
+	mu.Unlock()
+	testdeps.Eventually(t, 5*time.Second, "the new feed is asked", func() bool { return c.Status().Available })
+	time.Sleep(100 * time.Millisecond)
+	if f.hits.Load() != 1 || told.Load() != 1 {
+		t.Fatalf("%d requests, %d notices; want one of each", f.hits.Load(), told.Load())
+	}
+}
