@@ -21,13 +21,19 @@ const keys = localKeyStore();
 
 // Switchboard opens the panel as /ui/#key=...: keep the key, then take it out
 // of the address bar so it is neither shown nor kept in history.
-{
+// Also when an open panel is sent to #key=... again: this listener is added
+// before the router's, so the router never sees the key.
+function takeKey(): boolean {
   const { key, hash } = takeKeyFromHash(location.hash);
-  if (key) {
-    keys.set(key);
-    history.replaceState(null, '', location.pathname + location.search + (hash || '#/'));
-  }
+  if (!key) return false;
+  keys.set(key);
+  history.replaceState(null, '', location.pathname + location.search + (hash || '#/'));
+  return true;
 }
+takeKey();
+addEventListener('hashchange', () => {
+  if (takeKey()) dispatchEvent(new Event('switchboard-key'));
+});
 
 const NAV: [string, string][] = [
   ['', 'Dashboard'],
@@ -115,6 +121,14 @@ function App() {
     [],
   );
   const events = useMemo(() => new EventHub(api), [api]);
+  useEffect(() => {
+    const on = () => {
+      setKey(keys.get());
+      setRejected(false);
+    };
+    addEventListener('switchboard-key', on);
+    return () => removeEventListener('switchboard-key', on);
+  }, []);
   const notify = useMemo(
     () => (kind: Notice['kind'], text: string) => {
       const id = Date.now() + Math.random();

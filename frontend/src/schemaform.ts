@@ -120,13 +120,17 @@ export interface BuildResult {
  * Booleans are sent when required or changed from their default.
  */
 export function buildArguments(fields: Field[], values: Values): BuildResult {
-  const errors: Record<string, string> = {};
-  const build = (list: Field[]): Record<string, unknown> => {
+  const build = (list: Field[], errors: Record<string, string>): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (const f of list) {
       if (f.kind === 'object') {
-        const inner = build(f.fields ?? []);
-        if (Object.keys(inner).length || f.required) out[f.name] = inner;
+        const innerErrors: Record<string, string> = {};
+        const inner = build(f.fields ?? [], innerErrors);
+        // An optional object left wholly empty is left out, so its own
+        // required fields do not apply.
+        if (!f.required && Object.keys(inner).length === 0 && Object.values(innerErrors).every((e) => e === 'is required')) continue;
+        Object.assign(errors, innerErrors);
+        out[f.name] = inner;
         continue;
       }
       const raw = values[f.path];
@@ -175,6 +179,7 @@ export function buildArguments(fields: Field[], values: Values): BuildResult {
     }
     return out;
   };
-  const args = build(fields);
+  const errors: Record<string, string> = {};
+  const args = build(fields, errors);
   return { args, errors };
 }

@@ -513,7 +513,7 @@ function ServerLogs({ name }: { name: string }) {
   return (
     <section>
       <div class="row">
-        <span class="muted" role="status">
+        <span class="muted" role="status" data-testid="log-status">
           {status} · {lines.length} lines (stderr)
         </span>
         <label>

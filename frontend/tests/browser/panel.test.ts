@@ -1,0 +1,218 @@
+// The control panel in a real browser against a real Switchboard: a person
+// adds a server by pasting JSON, approves it, test-calls a tool, finds the
+// call in the activity log, disables the server, and sees changes made
+// elsewhere arrive live. Every page is screenshotted into frontend/test-artifacts/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { Browser, Switchboard, TESTSERVER, until } from './harness';
+
+const sb = new Switchboard();
+const browser = new Browser();
+let page: Page;
+
+beforeAll(async () => {
+  await sb.start();
+  await browser.start();
+  page = await browser.page();
+});
+
+afterAll(async () => {
+  await browser.stop();
+  await sb.stop();
+});
+
+const text = (sel: string) => page.locator(sel).innerText();
+const go = async (hash: string) => {
+  await page.evaluate((h) => (location.hash = h), hash);
+  await page.locator('#page-title').waitFor();
+};
+const stateOf = (name: string) => page.locator(`[data-testid="state-${name}"] [data-state]`).first().getAttribute('data-state');
+
+describe('control panel', () => {
+  it('asks for the key when it has none, and says when the key is wrong', async () => {
+    await page.goto(`${sb.base}/ui/`);
+    await page.getByLabel('API key').waitFor();
+    await browser.shot(page, '00-key-prompt');
+    await page.getByLabel('API key').fill('sb_wrong');
+    await page.getByRole('button', { name: 'Open the panel' }).click();
+    await page.getByText('Switchboard does not know that key').waitFor();
+    await page.getByLabel('API key').fill(sb.key);
+    await page.getByRole('button', { name: 'Open the panel' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    // Kept for the next visit.
+    expect(await page.evaluate(() => localStorage.getItem('switchboard.apiKey'))).toBe(sb.key);
+  });
+
+  it('takes the key from #key= and removes it from the address', async () => {
+    await page.evaluate(() => localStorage.clear());
+    // A fresh load, as when Switchboard opens the panel.
+    await page.goto('about:blank');
+    await page.goto(`${sb.base}/ui/#key=${encodeURIComponent(sb.key)}`);
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    expect(page.url()).not.toContain(sb.key);
+    expect(await page.evaluate(() => localStorage.getItem('switchboard.apiKey'))).toBe(sb.key);
+    await until('the event stream to connect', async () => (await text('[data-testid="link-state"]')).includes('Live'));
+    await browser.shot(page, '01-dashboard-empty');
+    // An open panel sent to a page with a key (no reload) takes it too.
+    await page.evaluate(() => localStorage.setItem('switchboard.apiKey', 'sb_stale'));
+    await page.evaluate((k) => (location.hash = `#/connect&key=${encodeURIComponent(k)}`), sb.key);
+    await page.getByRole('heading', { name: 'Connect a client' }).waitFor();
+    expect(page.url()).toMatch(/#\/connect$/);
+    expect(await page.evaluate(() => localStorage.getItem('switchboard.apiKey'))).toBe(sb.key);
+  });
+
+  it('adds a server from a pasted Claude Desktop block', async () => {
+    await go('#/servers');
+    await browser.shot(page, '02-servers-empty');
+    await page.getByTestId('add-server').click();
+    const block = { globalShortcut: '', mcpServers: { echo: { command: TESTSERVER, args: ['--name', 'echo-upstream'] } } };
+    await page.getByLabel(/mcpServers/).fill(JSON.stringify(block, null, 2));
+    await expect.poll(() => text('[data-testid="paste-preview"]')).toContain('Will add: echo');
+    await browser.shot(page, '03-add-server-paste');
+    await page.getByTestId('add-submit').click();
+    // One server: the panel opens its page, where it waits for approval.
+    await page.getByRole('heading', { name: 'echo' }).waitFor();
+    await page.getByText('Awaiting approval').waitFor();
+    const cfg = await sb.api<{ mcpServers: Record<string, { command: string }> }>('GET', '/api/v1/config');
+    expect(cfg.mcpServers.echo.command).toBe(TESTSERVER);
+  });
+
+  it('shows an API error in words', async () => {
+    await go('#/servers');
+    await page.getByTestId('add-server').click();
+    await page.getByLabel(/mcpServers/).fill(JSON.stringify({ mcpServers: { echo: { command: TESTSERVER } } }));
+    await page.getByTestId('add-submit').click();
+    // The envelope's message, as the API wrote it.
+    await page.locator('dialog .error-box').getByText('a server named "echo" already exists').waitFor();
+    await browser.shot(page, '04-add-server-error');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('dialog[open]').count()).toBe(0);
+  });
+
+  it('approves the server from quarantine', async () => {
+    await go('#/quarantine');
+    const card = page.getByTestId('quarantine-server-echo');
+    await card.waitFor();
+    await until('the tools of echo to be listed', async () => /\d+ tools/.test(await card.innerText()) && !(await card.innerText()).startsWith('0 tools'));
+    await browser.shot(page, '05-quarantine');
+    await page.getByTestId('approve-echo').click();
+    await page.getByText('Nothing awaits approval.').waitFor();
+    const list = await sb.api<{ servers: { name: string; quarantined: boolean }[] }>('GET', '/api/v1/servers');
+    expect(list.servers.find((s) => s.name === 'echo')?.quarantined).toBe(false);
+  });
+
+  it('test-calls the echo tool with a form made from its schema', async () => {
+    await go('#/servers/echo');
+    await page.getByTestId('try-echo').click();
+    const form = page.locator('[data-tool="echo"] [data-testid="schema-form"]');
+    // Required field left empty: the form says so and sends nothing.
+    await form.getByRole('button', { name: 'Call' }).click();
+    await form.getByText('text is required').waitFor();
+    await form.getByLabel(/text/).fill('hello from the panel');
+    await form.getByRole('button', { name: 'Call' }).click();
+    const result = page.locator('[data-tool="echo"] [data-testid="call-result"]');
+    await result.getByText('hello from the panel').first().waitFor();
+    expect(await result.innerText()).toContain('Result');
+    await browser.shot(page, '06-server-tools-call');
+  });
+
+  it('finds the call in the activity log, with its detail', async () => {
+    await go('#/activity');
+    const row = page.locator('[data-testid="activity-table"] tr', { hasText: 'echo' }).filter({ hasText: 'hello from the panel' }).first();
+    await row.waitFor();
+    expect(await row.innerText()).toContain('ok');
+    await browser.shot(page, '07-activity');
+    await row.getByRole('link').click();
+    const detail = page.getByTestId('activity-detail');
+    await detail.getByText('hello from the panel').first().waitFor();
+    await browser.shot(page, '08-activity-detail');
+    await page.keyboard.press('Escape');
+  });
+
+  it('disables the server, and follows changes made elsewhere without reloading', async () => {
+    await go('#/servers');
+    await until('echo to be ready', async () => (await stateOf('echo')) === 'ready');
+    // A mark that a reload would wipe.
+    await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+    await page.getByTestId('disable-echo').click();
+    await until('echo to show disabled', async () => (await stateOf('echo')) === 'disabled');
+    await browser.shot(page, '09-servers-disabled');
+    // Enabled through the API, as the CLI or the tray would: only the event
+    // stream can tell the page.
+    await sb.api('POST', '/api/v1/servers/echo/enable');
+    await until('echo to show ready again, from the event stream', async () => (await stateOf('echo')) === 'ready');
+    await sb.api('POST', '/api/v1/servers/echo/disable');
+    await until('echo to show disabled again, from the event stream', async () => (await stateOf('echo')) === 'disabled');
+    expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+    await sb.api('POST', '/api/v1/servers/echo/enable');
+    await until('echo to be ready', async () => (await stateOf('echo')) === 'ready');
+    await browser.shot(page, '10-servers');
+  });
+
+  it('tails the server log live', async () => {
+    await go('#/servers/echo/logs');
+    await until('the log tail to connect', async () => (await text('[data-testid="log-status"]')).startsWith('Live'));
+    await sb.api('POST', '/api/v1/servers/echo/tools/stderr/call', { arguments: { lines: 3 } });
+    await page.getByTestId('logs').getByText('stderr line 3 of 3').waitFor();
+    await browser.shot(page, '11-server-logs');
+  });
+
+  it('shows every other page', async () => {
+    for (const [hash, name, heading] of [
+      ['#/', '12-dashboard', 'Dashboard'],
+      ['#/servers/echo/health', '13-server-health', 'echo'],
+      ['#/servers/echo/calls', '14-server-calls', 'echo'],
+      ['#/servers/echo/config', '15-server-config', 'echo'],
+      ['#/tools', '16-tools', 'Tools'],
+      ['#/keys', '18-keys', 'API keys and roles'],
+      ['#/secrets', '19-secrets', 'Secrets'],
+      ['#/settings', '20-settings', 'Settings'],
+      ['#/connect', '21-connect', 'Connect a client'],
+      ['#/quarantine', '22-quarantine-empty', 'Quarantine'],
+    ] as const) {
+      await go(hash);
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+      await page.waitForLoadState('networkidle').catch(() => {});
+      // Nothing on any page may be an error box.
+      expect(await page.locator('.error-box').count(), `${hash} shows an error`).toBe(0);
+      await browser.shot(page, name);
+    }
+    await go('#/tools');
+    await page.getByTestId('tool-search').fill('return the given text');
+    await page.getByText(/tools match/).waitFor();
+    expect(await page.locator('table tbody tr').first().innerText()).toContain('echo__echo');
+    await browser.shot(page, '17-tools-search');
+    await go('#/');
+    await until('the chart to count the calls', async () => /calls \([1-9]/.test(await page.locator('figure.chart figcaption').innerText()));
+    await browser.shot(page, '12-dashboard');
+  });
+
+  it('works in dark mode', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    for (const [hash, name] of [
+      ['#/', '30-dark-dashboard'],
+      ['#/servers', '31-dark-servers'],
+      ['#/servers/echo', '32-dark-server-tools'],
+    ]) {
+      await go(hash);
+      await page.waitForLoadState('networkidle').catch(() => {});
+      await browser.shot(page, name);
+    }
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(bg).toBe('rgb(20, 23, 28)');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('is usable from the keyboard', async () => {
+    await go('#/');
+    // Focus lands on the heading after navigation; Tab moves through links.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('page-title');
+    await page.keyboard.press('Tab');
+    const first = await page.evaluate(() => document.activeElement?.tagName);
+    expect(['A', 'BUTTON']).toContain(first);
+  });
+
+  it('had no script errors', () => {
+    expect(browser.errors).toEqual([]);
+  });
+});
