@@ -52,7 +52,7 @@ func Commands(globals func() Globals) []*cobra.Command {
 	e := &env{globals: globals}
 	cmds := []*cobra.Command{
 		e.statusCmd(), e.serversCmd(), e.toolsCmd(), e.activityCmd(), e.configCmd(), e.doctorCmd(),
-		e.secretsCmd(), e.quarantineCmd(),
+		e.secretsCmd(), e.quarantineCmd(), e.policiesCmd(), e.securityCmd(),
 	}
 	for _, c := range cmds {
 		c.PersistentFlags().StringVarP(&e.output, "output", "o", outTable, "output format: table or json")
