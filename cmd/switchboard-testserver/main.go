@@ -12,6 +12,8 @@
 //	SB_TEST_START_LOG=<file>      append "start PID UNIXNANO" to the file first
 //	                              thing, so a test can see every (re)start
 //	SB_TEST_EXIT_AT_START=<code>  exit with that code before doing anything
+//	SB_TEST_EXIT_IF_EXISTS=<file> exit with code 3 at start while the file
+//	                              exists (a server that starts, then crash-loops)
 //	SB_TEST_START_DELAY_MS=<ms>   wait that long before serving
 //	SB_TEST_CHILD=1               start a child process that sleeps until
 //	                              killed (logged as "child PID" in the start
@@ -56,8 +58,11 @@ func run() error {
 	flag.Parse()
 
 	if os.Getenv(idleChildEnv) != "" {
-		// The child of SB_TEST_CHILD: nothing to do but be there.
-		select {}
+		// The child of SB_TEST_CHILD: nothing to do but be there. (A bare
+		// select{} would end it at once: Go reports a deadlock.)
+		for {
+			time.Sleep(time.Hour)
+		}
 	}
 	startLog := os.Getenv("SB_TEST_START_LOG")
 	if startLog != "" {
@@ -71,6 +76,11 @@ func run() error {
 			return fmt.Errorf("SB_TEST_EXIT_AT_START=%q is not an integer exit code", v)
 		}
 		os.Exit(code)
+	}
+	if f := os.Getenv("SB_TEST_EXIT_IF_EXISTS"); f != "" {
+		if _, err := os.Stat(f); err == nil {
+			os.Exit(3)
+		}
 	}
 	if v := os.Getenv("SB_TEST_START_DELAY_MS"); v != "" {
 		ms, err := strconv.Atoi(v)
