@@ -8,8 +8,9 @@ const STATE_ORDER = ['ready', 'starting', 'degraded', 'cold', 'dead', 'stopped',
 function CallsChart({ items, minutes }: { items: Activity[]; minutes: number }) {
   const buckets = bucketCalls(items, Date.now(), minutes, 1);
   const max = Math.max(1, ...buckets.map((b) => b.calls));
-  const W = 600;
-  const H = 120;
+  // Drawn at about the size it is shown, so the labels keep their size.
+  const W = 1000;
+  const H = 130;
   const bw = W / buckets.length;
   const total = buckets.reduce((a, b) => a + b.calls, 0);
   const errors = buckets.reduce((a, b) => a + b.errors, 0);

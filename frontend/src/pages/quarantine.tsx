@@ -182,9 +182,17 @@ export function Quarantine() {
               </div>
               <Decide what={s.name} path={`/api/v1/servers/${seg(s.name)}`} blocking={blocking} after={q.reload} />
             </div>
-            <p>
-              {(s.tools ?? []).length} tools{flagged.length ? `, ${flagged.length} with findings:` : ', no poisoning findings.'}
-            </p>
+            {(s.tools ?? []).length === 0 ? (
+              <p class="muted">
+                {s.state === 'starting' || s.state === 'cold'
+                  ? 'Starting it to read its tools; they are listed here with any findings once it is up.'
+                  : `No tools listed${s.state ? ` (the server is ${s.state})` : ''}.`}
+              </p>
+            ) : (
+              <p>
+                {(s.tools ?? []).length} tools{flagged.length ? `, ${flagged.length} with findings:` : ', no poisoning findings.'}
+              </p>
+            )}
             {flagged.map((t) => (
               <div key={t.name} class="flagged">
                 <strong class="mono">{t.name}</strong>

@@ -395,15 +395,24 @@ function ServerTools({ name }: { name: string }) {
   const tools = useLoad(() => api.get<{ tools: ToolInfo[] }>(p), [name]);
   const [open, setOpen] = useState<string | null>(null);
   const [trying, setTrying] = useState<string | null>(null);
+  const [filter, setFilter] = useState('');
   const refresh = useDebounced(tools.reload, 300);
   useEvents(['tools.changed', 'server.state', 'quarantine'], (e) => {
     if (!e.server || e.server === name) refresh();
   });
   if (tools.error) return <ErrorBox error={tools.error} onRetry={tools.reload} />;
   if (!tools.data) return <Loading what="tools" />;
-  const list = tools.data.tools ?? [];
-  if (!list.length) return <p class="muted">This server lists no tools (yet: a server that is not running shows its tools once it has started).</p>;
+  const all = tools.data.tools ?? [];
+  if (!all.length) return <p class="muted">This server lists no tools (yet: a server that is not running shows its tools once it has started).</p>;
+  const f = filter.trim().toLowerCase();
+  const list = f ? all.filter((t) => t.original_name.toLowerCase().includes(f) || (t.description ?? '').toLowerCase().includes(f)) : all;
   return (
+    <>
+      {all.length > 8 && (
+        <div class="row">
+          <input type="search" class="grow" aria-label="Filter this server's tools" placeholder={`Filter ${all.length} tools`} value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} />
+        </div>
+      )}
     <ul class="tool-list">
       {list.map((t) => (
         <li key={t.original_name} class="card tool" data-tool={t.original_name}>
@@ -420,7 +429,7 @@ function ServerTools({ name }: { name: string }) {
               <button class="btn small" aria-expanded={open === t.original_name} onClick={() => setOpen(open === t.original_name ? null : t.original_name)}>
                 Schema
               </button>
-              <button class="btn small primary" aria-expanded={trying === t.original_name} onClick={() => setTrying(trying === t.original_name ? null : t.original_name)} data-testid={`try-${t.original_name}`}>
+              <button class={`btn small ${trying === t.original_name ? 'primary' : ''}`} aria-expanded={trying === t.original_name} onClick={() => setTrying(trying === t.original_name ? null : t.original_name)} data-testid={`try-${t.original_name}`}>
                 Try it
               </button>
               <ActionButton
@@ -460,6 +469,7 @@ function ServerTools({ name }: { name: string }) {
         </li>
       ))}
     </ul>
+    </>
   );
 }
 

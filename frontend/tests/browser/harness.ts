@@ -2,7 +2,7 @@
 // 127.0.0.1 port, and Debian's chromium driven by playwright-core. Both are
 // stopped by their process id when the tests end.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -56,10 +56,13 @@ export class Switchboard {
     }
     // Short: the unix socket's path must fit in about 100 bytes.
     this.home = mkdtempSync(join(tmpdir(), 'sbui'));
+    // No update check: the tests use no network beyond 127.0.0.1.
+    // Switchboard adds the generated api_key to this file at start.
+    writeFileSync(join(this.home, 'config.json'), JSON.stringify({ update_check: false, mcpServers: {} }), { mode: 0o600 });
     const port = await freePort();
     this.base = `http://127.0.0.1:${port}`;
     this.proc = spawn(BIN, ['serve', '--home', this.home, '--listen', `127.0.0.1:${port}`], {
-      env: { ...process.env, SWITCHBOARD_HOME: this.home, SWITCHBOARD_UPDATE_URL: '' },
+      env: { ...process.env, SWITCHBOARD_HOME: this.home },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = (d: Buffer) => {
