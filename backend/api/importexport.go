@@ -24,6 +24,9 @@ type ImportRequest struct {
 	Content string `json:"content,omitempty"`
 	// Path is an absolute path of a file to read instead.
 	Path string `json:"path,omitempty"`
+	// Filename is the name of the file Content came from, which helps
+	// tell formats apart (claude_desktop_config.json, .cursor/mcp.json).
+	Filename string `json:"filename,omitempty"`
 	// Format is claude-desktop, cursor, vscode, windsurf, claude-code or
 	// generic; detected when left out.
 	Format string `json:"format,omitempty"`
@@ -140,7 +143,11 @@ func (s *Server) readImport(c *fiber.Ctx) (*ImportRequest, *clientconfig.Parsed,
 	case req.Content == "":
 		return nil, nil, errInvalid("content", "is required: the text of a client's config file (or give its path)")
 	}
-	parsed, err := clientconfig.Parse(data, req.Path, format)
+	hint := req.Path
+	if hint == "" {
+		hint = req.Filename
+	}
+	parsed, err := clientconfig.Parse(data, hint, format)
 	if err != nil {
 		return nil, nil, errInvalid(field, "%v", err)
 	}

@@ -54,6 +54,7 @@ func Commands(globals func() Globals) []*cobra.Command {
 		e.statusCmd(), e.serversCmd(), e.toolsCmd(), e.activityCmd(), e.configCmd(), e.doctorCmd(),
 		e.secretsCmd(), e.quarantineCmd(), e.policiesCmd(), e.securityCmd(),
 	}
+	cmds = append(cmds, e.fleetCmds()...) // fleet.go
 	for _, c := range cmds {
 		c.PersistentFlags().StringVarP(&e.output, "output", "o", outTable, "output format: table or json")
 		c.PersistentPreRunE = e.checkOutput
