@@ -61,12 +61,12 @@ const (
 func (s *Server) registerPolicies() {
 	const tag = "policies"
 	s.handle(Route{Method: "GET", Path: "/api/v1/policies", Tag: tag, Perm: auth.PoliciesRead,
-		Summary: "List the tool access policies in the order they are tried, the settings and the withdrawn tools",
-		Query:   []Param{{"principal", "string", "only rules whose principal pattern is exactly this"}, {"server", "string", "only rules whose server pattern is exactly this"}},
+		Summary:  "List the tool access policies in the order they are tried, the settings and the withdrawn tools",
+		Query:    []Param{{"principal", "string", "only rules whose principal pattern is exactly this"}, {"server", "string", "only rules whose server pattern is exactly this"}},
 		Response: PolicyList{}}, s.listPolicies)
 	s.handle(Route{Method: "POST", Path: "/api/v1/policies", Tag: tag, Perm: auth.PoliciesWrite,
-		Summary: "Create a rule that allows or denies a principal (or role:NAME) the tools of servers; principal, server and tool may be glob patterns",
-		Body:    policy.Rule{Principal: "role:agent", Server: "filesystem", Tool: "write_*", Effect: policy.Deny},
+		Summary:  "Create a rule that allows or denies a principal (or role:NAME) the tools of servers; principal, server and tool may be glob patterns",
+		Body:     policy.Rule{Principal: "role:agent", Server: "filesystem", Tool: "write_*", Effect: policy.Deny},
 		Response: policy.Rule{}, Status: http.StatusCreated}, s.createPolicy)
 	s.handle(Route{Method: "GET", Path: "/api/v1/policies/settings", Tag: tag, Perm: auth.PoliciesRead,
 		Summary: "What happens to a call whose arguments carry sensitive data where no rule says: flag (default) or block", Response: policy.Settings{}}, s.getPolicySettings)

@@ -1,8 +1,8 @@
 package api_test
 
 import (
-	"slices"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"

@@ -38,12 +38,12 @@ type ToolInfo struct {
 	Enabled bool `json:"enabled"`
 	// Exposed is true when clients of /mcp see the tool now; HiddenReason
 	// says why not otherwise.
-	Exposed      bool     `json:"exposed"`
-	HiddenReason string   `json:"hidden_reason,omitempty"`
+	Exposed      bool   `json:"exposed"`
+	HiddenReason string `json:"hidden_reason,omitempty"`
 	// Withdrawn is true when an admin withdrew the tool from every client.
-	Withdrawn bool `json:"withdrawn,omitempty"`
-	ServerState  string   `json:"server_state"`
-	Tags         []string `json:"tags,omitempty"`
+	Withdrawn   bool     `json:"withdrawn,omitempty"`
+	ServerState string   `json:"server_state"`
+	Tags        []string `json:"tags,omitempty"`
 	// Score is the relevance to the query ?q=, higher is better.
 	Score float64 `json:"score,omitempty"`
 }
