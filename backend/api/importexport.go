@@ -128,6 +128,9 @@ func (s *Server) readImport(c *fiber.Ctx) (*ImportRequest, *clientconfig.Parsed,
 		if !filepath.IsAbs(req.Path) {
 			return nil, nil, errInvalid("path", "must be absolute, got %q", req.Path)
 		}
+		if !clientconfig.IsConfigFileName(req.Path) {
+			return nil, nil, errInvalid("path", "must be a .json or .jsonc file, got %q", req.Path)
+		}
 		f, err := os.Open(req.Path)
 		if err != nil {
 			return nil, nil, errInvalid("path", "cannot read %s: %v", req.Path, errors.Unwrap(err))

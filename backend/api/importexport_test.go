@@ -122,6 +122,7 @@ func TestImportBadInput(t *testing.T) {
 		{api.ImportRequest{Content: "{}", Format: "emacs"}, 422, "InvalidField", "format"},
 		{api.ImportRequest{Path: "relative/mcp.json"}, 422, "InvalidField", "path"},
 		{api.ImportRequest{Path: "/nonexistent/mcp.json"}, 422, "InvalidField", "path"},
+		{api.ImportRequest{Path: "/etc/passwd"}, 422, "InvalidField", "path"},
 		{api.ImportRequest{Content: "{}", Path: "/x"}, 422, "InvalidField", "content"},
 		{api.ImportRequest{Content: claudeFile(t, "a"), Names: []string{"nosuch"}}, 422, "InvalidField", "names"},
 		{api.ImportRequest{Content: `{"mcpServers": {"bad": {"command": "x", "args": "not a list"}}}`}, 422, "InvalidConfig", "mcpServers.bad.args"},

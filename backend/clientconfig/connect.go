@@ -110,7 +110,19 @@ func resolvePath(f Format, path string) (string, error) {
 	if !filepath.IsAbs(path) {
 		return "", fmt.Errorf("path: must be absolute, got %q", path)
 	}
+	if !IsConfigFileName(path) {
+		// Every client's file is JSON; refusing other names keeps a typo
+		// (or a caller with write access) from editing some other file.
+		return "", fmt.Errorf("path: must be a .json or .jsonc file, got %q", path)
+	}
 	return filepath.Clean(path), nil
+}
+
+// IsConfigFileName says whether path names a JSON file, as every client's
+// MCP config is.
+func IsConfigFileName(path string) bool {
+	ext := strings.ToLower(filepath.Ext(path))
+	return ext == ".json" || ext == ".jsonc"
 }
 
 // Connect writes Switchboard's entry into the client's file, keeping

@@ -215,6 +215,9 @@ func TestConnectRefusesABrokenFileAndChangesNothing(t *testing.T) {
 	if _, err := c.Connect(ConnectOptions{Client: Cursor, Path: "relative/mcp.json", URL: "http://x/mcp"}); err == nil || !strings.HasPrefix(err.Error(), "path:") {
 		t.Fatalf("a relative path: %v", err)
 	}
+	if _, err := c.Connect(ConnectOptions{Client: Cursor, Path: "/home/me/.bashrc", URL: "http://x/mcp"}); err == nil || !strings.Contains(err.Error(), ".json") {
+		t.Fatalf("a file that is not JSON by name: %v", err)
+	}
 	if _, err := c.Undo(ClaudeDesktop, path); err == nil {
 		t.Fatal("undo without a connect succeeded")
 	}
