@@ -21,6 +21,8 @@
 //	                              npx-started server has node below npx
 //	SB_TEST_STDERR_FLOOD=1        write lines to stderr as fast as it can,
 //	                              for as long as the server runs
+//	SB_TEST_STDIO_WORKERS=<n>     over stdio, run up to n tool calls at once
+//	                              (mcp-go's default is 5, at most 100)
 package main
 
 import (
@@ -103,7 +105,15 @@ func run() error {
 
 	switch *transport {
 	case "stdio":
-		return server.ServeStdio(mcpServer)
+		var opts []server.StdioOption
+		if v := os.Getenv("SB_TEST_STDIO_WORKERS"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return fmt.Errorf("SB_TEST_STDIO_WORKERS=%q is not a positive number", v)
+			}
+			opts = append(opts, server.WithWorkerPoolSize(n))
+		}
+		return server.ServeStdio(mcpServer, opts...)
 	case "http", "sse":
 		return serveHTTP(mcpServer, *transport, *listen)
 	default:
