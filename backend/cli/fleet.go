@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"switchboard/backend/catalog"
 	"switchboard/backend/client"
 	"switchboard/backend/clientconfig"
+	"switchboard/backend/config"
 )
 
 // fleetCmds are the commands that move servers between Switchboard and AI
@@ -204,6 +206,9 @@ Clients: ` + formatNames(clientconfig.ConnectFormats) + `. Their files on this m
 			}
 			if undo {
 				res, err := c.Disconnect(ctx, args[0], req)
+				if errors.Is(err, client.ErrNotRunning) {
+					res, err = e.localConnector().Undo(mustClient(args[0]), req.Path)
+				}
 				if err != nil {
 					return err
 				}
@@ -221,6 +226,11 @@ Clients: ` + formatNames(clientconfig.ConnectFormats) + `. Their files on this m
 				req.Command = exe
 			}
 			res, err := c.Connect(ctx, args[0], req)
+			if errors.Is(err, client.ErrNotRunning) {
+				// Editing a client's file needs no running Switchboard: the
+				// address comes from the config file instead.
+				res, err = e.connectLocally(mustClient(args[0]), req)
+			}
 			if err != nil {
 				return err
 			}
@@ -237,6 +247,42 @@ Clients: ` + formatNames(clientconfig.ConnectFormats) + `. Their files on this m
 	cmd.Flags().BoolVar(&undo, "undo", false, "take Switchboard out of the client's file again")
 	cmd.Flags().StringVar(&path, "path", "", "the client's config file (default: its usual place on this machine)")
 	return cmd
+}
+
+// mustClient is a client name already checked by ParseConnectClient.
+func mustClient(name string) clientconfig.Format {
+	f, _ := clientconfig.ParseConnectClient(name)
+	return f
+}
+
+// localConnector keeps its backups where the running instance would.
+func (e *env) localConnector() *clientconfig.Connector {
+	return &clientconfig.Connector{Dir: filepath.Join(e.globals().home(), "clients")}
+}
+
+// connectLocally connects a client while Switchboard is not running,
+// pointing it at the listen address of the config file.
+func (e *env) connectLocally(f clientconfig.Format, req api.ConnectRequest) (*clientconfig.ConnectResult, error) {
+	g := e.globals()
+	path := g.Config
+	if path == "" {
+		path = filepath.Join(g.home(), "config.json")
+	}
+	listen := config.DefaultListen
+	if cfg, err := config.Load(path); err == nil {
+		listen = cfg.ListenAddr()
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("Switchboard is not running and its config does not load (%v); fix it or start Switchboard", err)
+	}
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen %q in %s: %v", listen, path, err)
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return e.localConnector().Connect(clientconfig.ConnectOptions{Client: f, Path: req.Path, Command: req.Command,
+		URL: "http://" + net.JoinHostPort(host, port) + "/mcp"})
 }
 
 func capitalize(s string) string {

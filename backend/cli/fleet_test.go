@@ -92,3 +92,29 @@ func TestCatalogSearchAddAndDeploy(t *testing.T) {
 func stdioServerConfig(t *testing.T) map[string]*config.Server {
 	return map[string]*config.Server{"echo": {Command: testdeps.TestServerBinary(t), Args: []string{"--transport", "stdio"}}}
 }
+
+// connect edits a client's file even while Switchboard is not running,
+// with the address of the config file.
+func TestConnectWorksWithoutARunningSwitchboard(t *testing.T) {
+	home := t.TempDir()
+	cfg, err := config.NewDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Listen = "127.0.0.1:7555"
+	if err := config.Save(filepath.Join(home, "config.json"), cfg); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "mcp.json")
+	orig := []byte("{\n\t\"servers\": {}\n}\n")
+	_ = os.WriteFile(path, orig, 0o600)
+	out := mustRun(t, home, "connect", "vscode", "--path", path)
+	got, _ := os.ReadFile(path)
+	if !strings.Contains(string(got), "http://127.0.0.1:7555/mcp") || !strings.Contains(out, "VS Code now reaches") {
+		t.Fatalf("%s\n%s", out, got)
+	}
+	mustRun(t, home, "connect", "vscode", "--undo", "--path", path)
+	if back, _ := os.ReadFile(path); !bytes.Equal(back, orig) {
+		t.Fatalf("undo:\n%s", back)
+	}
+}
