@@ -8,12 +8,46 @@ BIN     := bin
 # tests run on any machine without a C toolchain or GUI libraries.
 export CGO_ENABLED := 0
 
+# The control panel's build inputs; see the ui targets below.
+NPM      ?= npm
+HAVE_NPM := $(shell command -v $(NPM) 2>/dev/null)
+UI_DIST  := frontend/dist/index.html
+UI_DEPS  := frontend/node_modules/.installed
+UI_SRC   := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html \
+	frontend/vite.config.ts frontend/tsconfig.json frontend/package.json
+
 .DEFAULT_GOAL := build
 .PHONY: build run test-deps test vet fuzz conformance bench clean distclean
 
-build:
+# The control panel is built first when npm is there (it is embedded from
+# frontend/dist); without npm the binary carries a page that says how.
+build: $(if $(HAVE_NPM),$(UI_DIST),ui-missing)
 	$(GO) build -o $(BIN)/switchboard .
 	$(GO) build -o $(BIN)/switchboard-testserver ./cmd/switchboard-testserver
+
+# The control panel (frontend/): npm ci, then the type check and vite build
+# into frontend/dist.
+.PHONY: ui ui-missing test-ui
+ui:
+	cd frontend && $(NPM) ci --no-audit --no-fund
+	@touch $(UI_DEPS)
+	cd frontend && $(NPM) run build
+
+$(UI_DEPS): frontend/package-lock.json
+	cd frontend && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+$(UI_DIST): $(UI_DEPS) $(UI_SRC)
+	cd frontend && $(NPM) run build
+
+ui-missing:
+	@echo "npm not found: building without the control panel (/ui/ will say how to build it)"
+
+# The panel's unit tests (vitest), then its browser tests: Debian's chromium
+# against bin/switchboard (built with the panel) and our test server.
+test-ui: build
+	cd frontend && $(NPM) test
+	cd frontend && $(NPM) run test:browser
 
 # Extra arguments: make run ARGS="--listen 127.0.0.1:7411"
 run: build
@@ -29,11 +63,13 @@ vet:
 
 # Everything CI checks: vet, then every Go test, which include end-to-end
 # runs against the npm reference servers and the MCP conformance suite
-# through the gateway (backend/gateway TestConformance).
-test: test-deps
+# through the gateway (backend/gateway TestConformance), then the control
+# panel's tests (the panel is built first, so the Go tests see it embedded).
+test: test-deps ui
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) fuzz FUZZTIME=5s
+	$(MAKE) test-ui
 
 # A short run of each fuzz target (go test -fuzz takes one target at a time);
 # longer: make fuzz FUZZTIME=5m
@@ -55,10 +91,12 @@ bench:
 
 clean:
 	rm -rf $(BIN) coverage.out coverage.html *.coverprofile
+	find frontend/dist -mindepth 1 ! -name placeholder.html -exec rm -rf {} +
+	rm -rf frontend/test-artifacts
 
 # Also drops the installed test deps (a fresh `make test` reinstalls them).
 distclean: clean
-	rm -rf .testdeps
+	rm -rf .testdeps frontend/node_modules
 
 # The load tool (cmd/switchboard-load): Switchboard over HTTP and over its
 # stdio bridge, and our test server called directly over stdio, at 1, 8 and

@@ -44,6 +44,27 @@ if ! command -v gnome-keyring-daemon >/dev/null 2>&1 || ! command -v dbus-daemon
   fi
 fi
 
+# Debian's chromium, for the control panel's browser tests (frontend/tests/
+# browser, driven by playwright-core at /usr/bin/chromium). Installed the same
+# way; without it those tests fail and say how to get it.
+if [[ ! -x /usr/bin/chromium ]]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""
+    if [[ "$(id -u)" != 0 ]]; then
+      if sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO="skip"; fi
+    fi
+    if [[ "$SUDO" == "skip" ]]; then
+      echo "test deps: chromium missing and no root to install it; install it (apt-get install chromium) for the panel's browser tests" >&2
+    else
+      echo "test deps: installing chromium (apt-get)"
+      $SUDO apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    fi
+  else
+    echo "test deps: /usr/bin/chromium missing (no apt-get here); the panel's browser tests need it" >&2
+  fi
+fi
+
 STAMP="$DEST/.stamp"
 WANT="$(printf '%s\n' "${PACKAGES[@]}")"
 

@@ -22,8 +22,14 @@ afterAll(async () => {
 });
 
 const text = (sel: string) => page.locator(sel).innerText();
+// Goes to a page and waits until the panel has rendered it (the old page's
+// heading is still there for a moment after the hash changes).
 const go = async (hash: string) => {
   await page.evaluate((h) => (location.hash = h), hash);
+  await page.waitForFunction((h) => {
+    const first = h.replace(/^#\/?/, '').split(/[/?&]/)[0];
+    return document.querySelector('nav a[aria-current="page"]')?.getAttribute('href') === `#/${first}`;
+  }, hash);
   await page.locator('#page-title').waitFor();
 };
 const stateOf = (name: string) => page.locator(`[data-testid="state-${name}"] [data-state]`).first().getAttribute('data-state');
@@ -126,7 +132,9 @@ describe('control panel', () => {
     const detail = page.getByTestId('activity-detail');
     await detail.getByText('hello from the panel').first().waitFor();
     await browser.shot(page, '08-activity-detail');
+    // Esc closes the dialog, and the address goes back to the list.
     await page.keyboard.press('Escape');
+    await page.waitForFunction(() => location.hash === '#/activity' && !document.querySelector('dialog[open]'));
   });
 
   it('disables the server, and follows changes made elsewhere without reloading', async () => {
@@ -206,7 +214,7 @@ describe('control panel', () => {
   it('is usable from the keyboard', async () => {
     await go('#/');
     // Focus lands on the heading after navigation; Tab moves through links.
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('page-title');
+    await until('focus on the page heading', async () => (await page.evaluate(() => document.activeElement?.id)) === 'page-title');
     await page.keyboard.press('Tab');
     const first = await page.evaluate(() => document.activeElement?.tagName);
     expect(['A', 'BUTTON']).toContain(first);
