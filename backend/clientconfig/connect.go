@@ -139,6 +139,9 @@ func (c *Connector) Connect(o ConnectOptions) (*ConnectResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Client == VSCode && strings.EqualFold(filepath.Base(path), "settings.json") {
+		return nil, fmt.Errorf("path: VS Code reads MCP servers from mcp.json (the user's, or .vscode/mcp.json in a workspace), not from settings.json; give that file")
+	}
 	entry, err := Entry(o.Client, o.Command, o.URL)
 	if err != nil {
 		return nil, err

@@ -198,6 +198,46 @@ func TestUndoAfterAHandEditTakesOutOnlyOurEntry(t *testing.T) {
 	}
 }
 
+func TestConnectKeepsAByteOrderMark(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "claude_desktop_config.json")
+	orig := append([]byte("\xef\xbb\xbf"), readTestdata(t, "claude-desktop/original.json")...)
+	_ = os.WriteFile(path, orig, 0o600)
+	c := &Connector{Dir: filepath.Join(dir, "clients")}
+	if _, err := c.Connect(ConnectOptions{Client: ClaudeDesktop, Path: path, Command: "/opt/switchboard/bin/switchboard"}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	want := append([]byte("\xef\xbb\xbf"), readTestdata(t, "claude-desktop/connected.json")...)
+	if !bytes.Equal(got, want) {
+		t.Fatalf("got\n%q", got)
+	}
+	if p, err := Parse(got, path, ""); err != nil || len(p.Servers) != 4 {
+		t.Fatalf("a file with a BOM does not import: %v", err)
+	}
+	if _, err := c.Undo(ClaudeDesktop, path); err != nil {
+		t.Fatal(err)
+	}
+	if back, _ := os.ReadFile(path); !bytes.Equal(back, orig) {
+		t.Fatal("undo lost the byte order mark")
+	}
+	// An edit after connect: undo takes out only the entry, BOM kept.
+	if _, err := c.Connect(ConnectOptions{Client: ClaudeDesktop, Path: path, Command: "/opt/switchboard/bin/switchboard"}); err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := os.ReadFile(path)
+	_ = os.WriteFile(path, append(cur, '\n'), 0o600)
+	if u, err := c.Undo(ClaudeDesktop, path); err != nil || u.Restored {
+		t.Fatalf("%+v %v", u, err)
+	}
+	if back, _ := os.ReadFile(path); !bytes.Equal(back, append(bytes.Clone(orig), '\n')) {
+		t.Fatalf("undo after an edit:\n%q", back)
+	}
+	if _, err := c.Connect(ConnectOptions{Client: VSCode, Path: filepath.Join(dir, "settings.json"), URL: "http://x/mcp"}); err == nil || !strings.Contains(err.Error(), "mcp.json") {
+		t.Fatalf("settings.json: %v", err)
+	}
+}
+
 func TestConnectRefusesABrokenFileAndChangesNothing(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "claude_desktop_config.json")

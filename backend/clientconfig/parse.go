@@ -48,7 +48,7 @@ func standardize(data []byte) ([]byte, error) {
 	}
 	// Standardize blanks comments out in the very bytes Parse was given,
 	// so it gets a copy: the caller's data stays as it was.
-	v, err := hujson.Parse(bytes.Clone(data))
+	v, err := hujson.Parse(bytes.Clone(bytes.TrimPrefix(data, bom)))
 	if err != nil {
 		return nil, fmt.Errorf("not JSON: %v", strings.TrimPrefix(err.Error(), "hujson: "))
 	}

@@ -15,8 +15,16 @@ import (
 // spacing, other servers, unknown keys, stays byte for byte. (hujson's own
 // Patch would write the new member compactly on a line of its own.)
 
+// bom is the byte order mark Windows editors (Notepad) put at the start
+// of a UTF-8 file; JSON parsers refuse it, so edits work after it and keep it.
+var bom = []byte("\xef\xbb\xbf")
+
 // setEntry sets data's outer.name to value, adding outer when it is missing.
 func setEntry(data []byte, outer, name string, value any) ([]byte, error) {
+	if rest, ok := bytes.CutPrefix(data, bom); ok {
+		out, err := setEntry(rest, outer, name, value)
+		return append(bytes.Clone(bom), out...), err
+	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return marshalIndent(map[string]any{outer: map[string]any{name: value}})
 	}
@@ -51,6 +59,10 @@ func setEntry(data []byte, outer, name string, value any) ([]byte, error) {
 // removeEntry removes data's outer.name; found is false when it is not
 // there (data is returned unchanged).
 func removeEntry(data []byte, outer, name string) (out []byte, found bool, err error) {
+	if rest, ok := bytes.CutPrefix(data, bom); ok {
+		out, found, err := removeEntry(rest, outer, name)
+		return append(bytes.Clone(bom), out...), found, err
+	}
 	root, err := hujson.Parse(data)
 	if err != nil {
 		return nil, false, fmt.Errorf("not JSON: %v", trimHujson(err))
