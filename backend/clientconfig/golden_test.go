@@ -238,6 +238,30 @@ func TestConnectKeepsAByteOrderMark(t *testing.T) {
 	}
 }
 
+func TestConnectKeepsWindowsLineEndings(t *testing.T) {
+	for _, f := range clientFormats {
+		crlf := func(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")) }
+		orig := crlf(readTestdata(t, string(f)+"/original.json"))
+		dir := t.TempDir()
+		path := filepath.Join(dir, "mcp.json")
+		_ = os.WriteFile(path, orig, 0o600)
+		c := &Connector{Dir: filepath.Join(dir, "clients")}
+		if _, err := c.Connect(ConnectOptions{Client: f, Path: path, Command: "/opt/switchboard/bin/switchboard", URL: "http://127.0.0.1:7410/mcp"}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(path)
+		if want := crlf(readTestdata(t, string(f)+"/connected.json")); !bytes.Equal(got, want) {
+			t.Fatalf("%s: got\n%q", f, got)
+		}
+		if _, err := c.Undo(f, path); err != nil {
+			t.Fatal(err)
+		}
+		if back, _ := os.ReadFile(path); !bytes.Equal(back, orig) {
+			t.Fatalf("%s: undo", f)
+		}
+	}
+}
+
 func TestConnectRefusesABrokenFileAndChangesNothing(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "claude_desktop_config.json")

@@ -298,7 +298,12 @@ func indentUnit(data []byte) string {
 	return "  "
 }
 
+// splice replaces data[start:end] with text, whose line breaks follow the
+// file's: a file written on Windows (CRLF) gets CRLF lines.
 func splice(data []byte, start, end int, text []byte) []byte {
+	if bytes.Contains(data, []byte("\r\n")) {
+		text = bytes.ReplaceAll(text, []byte("\n"), []byte("\r\n"))
+	}
 	out := make([]byte, 0, len(data)-(end-start)+len(text))
 	out = append(out, data[:start]...)
 	out = append(out, text...)
