@@ -8,9 +8,11 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 
 	"switchboard/backend/config"
+	"switchboard/backend/sensitive"
 )
 
 // Exported is a file in a client's format.
@@ -57,9 +59,10 @@ var (
 
 // Export writes servers (all of them when names is empty) in format f.
 // Secrets are never resolved: ${env:...} and ${keyring:...} references are
-// written as references (in the client's own syntax where it has one), and
-// a literal value in env or headers is replaced by a ${env:NAME} reference,
-// with a warning, so an exported file never carries a secret.
+// written as references (in the client's own syntax where it has one), a
+// literal value in env or headers is replaced by a ${env:NAME} reference,
+// and so is anything in the arguments or URL that looks like a token, each
+// with a warning, so an exported file carries no secret.
 func Export(servers map[string]*config.Server, names []string, f Format) (*Exported, error) {
 	if _, ok := infos[f]; !ok {
 		return nil, fmt.Errorf("unknown format %q; use one of %s", f, formatList(Formats))
@@ -143,6 +146,30 @@ func safeCopy(name string, sc *config.Server, warnings *[]string) *config.Server
 			*warnings = append(*warnings, fmt.Sprintf("%s: header %s held a literal value, written as %s", name, k, ref))
 		}
 	}
+	// Arguments and URLs are not secret by design, but people paste tokens
+	// into them (--api-key=..., ?key=...): what looks like one is replaced.
+	n := 0
+	scrub := func(where, v string) string {
+		fs := sensitive.ScanText(v)
+		if len(fs) == 0 {
+			return v
+		}
+		sort.Slice(fs, func(i, j int) bool { return fs[i].Start > fs[j].Start })
+		for _, f := range fs {
+			if f.Start < 0 || f.End > len(v) || f.Start >= f.End {
+				continue
+			}
+			n++
+			ref := "${env:" + envName(fmt.Sprintf("%s_SECRET_%d", name, n)) + "}"
+			v = v[:f.Start] + ref + v[f.End:]
+			*warnings = append(*warnings, fmt.Sprintf("%s: %s held what looks like a secret (%s), written as %s", name, where, f.Kind, ref))
+		}
+		return v
+	}
+	for i := range out.Args {
+		out.Args[i] = scrub(fmt.Sprintf("args[%d]", i), out.Args[i])
+	}
+	out.URL = scrub("url", out.URL)
 	if u, err := url.Parse(out.URL); err == nil && u.User != nil {
 		if _, hasPass := u.User.Password(); hasPass {
 			out.URL = u.Redacted()

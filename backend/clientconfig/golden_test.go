@@ -455,6 +455,7 @@ func exportServers() map[string]*config.Server {
 		"github": {Command: "npx", Args: []string{"-y", "@modelcontextprotocol/server-github"},
 			Env: map[string]string{"GITHUB_PERSONAL_ACCESS_TOKEN": "${keyring:GITHUB_TOKEN}"}, Tags: []string{"code"}, IdleTTLS: 600},
 		"notes": {Command: "npx", Args: []string{"-y", "@modelcontextprotocol/server-filesystem", "/home/alice/notes"}},
+		"pay":   {Command: "npx", Args: []string{"-y", "@stripe/mcp", "--tools=all", "--api-key=sk_live_51H8abcdefghijklmnopqrstuv"}},
 		"search": {Command: "npx", Args: []string{"-y", "tavily-mcp"},
 			Env: map[string]string{"TAVILY_API_KEY": "tvly-literal-secret-value", "LOG": "${env:TAVILY_LOG}"}},
 		"remote": {URL: "https://mcp.example.com/mcp", Headers: map[string]string{"Authorization": "Bearer ${env:REMOTE_TOKEN}"}},
@@ -470,7 +471,7 @@ func TestExportGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if bytes.Contains(ex.Data, []byte("tvly-literal-secret-value")) {
+			if bytes.Contains(ex.Data, []byte("tvly-literal-secret-value")) || bytes.Contains(ex.Data, []byte("sk_live_51H8")) {
 				t.Fatal("the export holds a secret")
 			}
 			golden(t, string(f)+"/export.json", ex.Data)
@@ -491,7 +492,7 @@ func TestExportGolden(t *testing.T) {
 				if f == ClaudeDesktop && want.URL != "" {
 					continue
 				}
-				if fields := clientFields(want, im.Server); len(fields) > 0 && !(im.Name == "search" && len(fields) == 1 && fields[0] == "env") {
+				if fields := clientFields(want, im.Server); len(fields) > 0 && !(im.Name == "search" && len(fields) == 1 && fields[0] == "env") && !(im.Name == "pay" && len(fields) == 1 && fields[0] == "args") {
 					t.Errorf("%s: re-import differs in %v: %+v", im.Name, fields, im.Server)
 				}
 			}
