@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,6 +17,8 @@ import (
 	"switchboard/backend/auth"
 	"switchboard/backend/config"
 	"switchboard/backend/hostcheck"
+	"switchboard/backend/security"
+	"switchboard/backend/store"
 )
 
 // Principal is who made a request and what they may do.
@@ -120,8 +123,11 @@ func (s *Server) authenticate(r *http.Request, conn *connInfo, cfg *config.Confi
 		return nil, nil
 	}
 	if key == "" {
+		// Not recorded: a caller without a key is not anyone yet, and a
+		// script polling without one would fill the log.
 		return nil, apiErr(http.StatusUnauthorized, "Unauthorized", "an API key is needed: send it as X-API-Key, Authorization: Bearer <key> or ?apikey=; it is \"api_key\" in %s", s.opts.Config.Path())
 	}
+	s.refused(r, "api", "", http.StatusUnauthorized, keyErr.Error())
 	return nil, apiErr(http.StatusUnauthorized, "Unauthorized", "%s", keyErr.Error())
 }
 
@@ -142,9 +148,43 @@ func (s *Server) permit(rt Route, p *Principal, server, tool string) *Error {
 		}
 	}
 	if ok, why := p.id.Allows(rt.Perm, server, tags, tool); !ok {
-		return errForbidden("Forbidden", "%s %s needs %s: %s", rt.Method, rt.Path, rt.Perm, why)
+		err := errForbidden("Forbidden", "%s %s needs %s: %s", rt.Method, rt.Path, rt.Perm, why)
+		s.refusedRoute(p.Name, server, tool, err.Message)
+		return err
 	}
 	return nil
+}
+
+// refused records a request turned away at the door as a security event:
+// a wrong, revoked or expired key, or a permission the caller lacks (both
+// warnings). A request without a key is not recorded (see authenticate).
+// The key itself is never recorded.
+func (s *Server) refused(r *http.Request, where, principal string, status int, msg string) {
+	if s.opts.Security == nil {
+		return
+	}
+	rec := store.SecurityRecord{Type: security.TypeAccessDenied, Level: store.LevelWarning, Principal: principal,
+		Message: where + " " + r.Method + " " + r.URL.Path + ": " + msg,
+		Detail:  map[string]string{"endpoint": where, "path": r.URL.Path, "status": strconv.Itoa(status)}}
+	if status == http.StatusUnauthorized {
+		if presentedKey(r) == "" {
+			return
+		}
+		rec.Type = security.TypeAuthFailed
+	}
+	if name := strings.TrimPrefix(r.URL.Path, "/mcp/servers/"); name != r.URL.Path {
+		rec.Server = name
+	}
+	s.opts.Security.Record(rec)
+}
+
+// refusedRoute records a REST route refused for a missing permission.
+func (s *Server) refusedRoute(principal, server, tool, msg string) {
+	if s.opts.Security == nil {
+		return
+	}
+	s.opts.Security.Record(store.SecurityRecord{Type: security.TypeAccessDenied, Level: store.LevelWarning,
+		Principal: principal, Server: server, Tool: tool, Message: "api: " + msg, Detail: map[string]string{"endpoint": "api", "status": "403"}})
 }
 
 func presentedKey(r *http.Request) string {

@@ -447,6 +447,15 @@ func IdentityOf(ctx context.Context) *auth.Identity {
 // its caller in the context (anonymous when no key was sent), for the tool
 // policies that tools/list and tools/call apply.
 func (s *Server) MCPGuard(r *http.Request) (context.Context, *gateway.GuardError) {
+	var who string
+	ctx, gerr := s.mcpGuard(r, &who)
+	if gerr != nil {
+		s.refused(r, "mcp", who, gerr.Status, gerr.Message)
+	}
+	return ctx, gerr
+}
+
+func (s *Server) mcpGuard(r *http.Request, who *string) (context.Context, *gateway.GuardError) {
 	ctx := r.Context()
 	conn := connOf(ctx)
 	cfg := s.opts.Config.Snapshot()
@@ -479,6 +488,7 @@ func (s *Server) MCPGuard(r *http.Request) (context.Context, *gateway.GuardError
 			return unauthorized(err.Error())
 		}
 	}
+	*who = id.Principal
 	if ok, why := id.Allows(auth.ToolsRead, "", nil, ""); !ok {
 		return nil, &gateway.GuardError{Status: http.StatusForbidden, Code: "Forbidden", Message: "the MCP endpoint needs " + auth.ToolsRead + ": " + why}
 	}

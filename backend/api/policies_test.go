@@ -401,4 +401,24 @@ func TestMCPPermissionsWithoutRequiredKey(t *testing.T) {
 	post := h.send(h.tcp, "http://"+h.d.Addr(), "POST", "/mcp", mcpInitialize,
 		"Accept: application/json, text/event-stream", "X-API-Key: sb_nonsense")
 	post.envelope(t, http.StatusUnauthorized, "Unauthorized")
+
+	// Both refusals are security events; the key is not in them.
+	denied := h.securityEvents(t, "type=access.denied&principal=v")
+	if len(denied) != 1 || denied[0].Level != store.LevelWarning || !strings.Contains(denied[0].Message, auth.ToolsCall) {
+		t.Fatalf("access.denied: %+v", denied)
+	}
+	failed := h.securityEvents(t, "type=auth.failed")
+	if len(failed) != 1 || strings.Contains(failed[0].Message, "sb_nonsense") || failed[0].Detail["endpoint"] != "mcp" {
+		t.Fatalf("auth.failed: %+v", failed)
+	}
+	// On REST too; a request with no key at all is not recorded.
+	h.withKey(viewer.Key, "POST", "/api/v1/policies", policy.Rule{Effect: policy.Deny}).envelope(t, http.StatusForbidden, "Forbidden")
+	h.anon("GET", "/api/v1/policies", nil).envelope(t, http.StatusUnauthorized, "Unauthorized")
+	h.withKey("sb_"+strings.Repeat("A", 43), "GET", "/api/v1/policies", nil).envelope(t, http.StatusUnauthorized, "Unauthorized")
+	if evs := h.securityEvents(t, "type=access.denied&principal=v"); len(evs) != 2 || !strings.Contains(evs[0].Message, auth.PoliciesWrite) {
+		t.Fatalf("REST access.denied: %+v", evs)
+	}
+	if evs := h.securityEvents(t, "type=auth.failed"); len(evs) != 2 || evs[0].Detail["endpoint"] != "api" {
+		t.Fatalf("REST auth.failed: %+v", evs)
+	}
 }

@@ -36,10 +36,17 @@ const (
 	// TypeServerHeld is a server held in quarantine (new, or its command
 	// changed).
 	TypeServerHeld = "server.quarantined"
+	// TypeAuthFailed is a request to the API or an MCP endpoint refused for
+	// a missing, wrong, revoked or expired key.
+	TypeAuthFailed = "auth.failed"
+	// TypeAccessDenied is a request refused for a permission the caller's
+	// role lacks, or a server outside its key's scope.
+	TypeAccessDenied = "access.denied"
 )
 
 // Types lists the security event types, for the API's filter.
-var Types = []string{TypePolicyDenied, TypeSensitiveBlocked, TypeSensitiveFound, TypePoisoning, TypeToolChanged, TypeServerHeld}
+var Types = []string{TypePolicyDenied, TypeSensitiveBlocked, TypeSensitiveFound, TypePoisoning, TypeToolChanged, TypeServerHeld,
+	TypeAuthFailed, TypeAccessDenied}
 
 // Log keeps security events: in the store, on the bus, and in the log.
 type Log struct {
