@@ -271,7 +271,7 @@ func (e *env) securityCmd() *cobra.Command {
 		}),
 	}
 	fl := events.Flags()
-	fl.StringVar(&f.Type, "type", "", "a type (policy.denied, sensitive.blocked, sensitive.found, poisoning.detected, tool.changed, server.quarantined) or a prefix ending in a dot")
+	fl.StringVar(&f.Type, "type", "", "a type (policy.denied, sensitive.blocked, sensitive.found, poisoning.detected, tool.changed, server.quarantined, auth.failed, access.denied) or a prefix ending in a dot")
 	fl.StringVar(&f.Level, "level", "", "the lowest level: info, warning or critical")
 	fl.StringVar(&f.Server, "server", "", "only events about this server")
 	fl.StringVar(&f.Principal, "principal", "", "only events about this principal's calls")
