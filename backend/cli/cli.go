@@ -55,6 +55,7 @@ func Commands(globals func() Globals) []*cobra.Command {
 		e.secretsCmd(), e.quarantineCmd(), e.policiesCmd(), e.securityCmd(),
 	}
 	cmds = append(cmds, e.fleetCmds()...) // fleet.go
+	cmds = append(cmds, e.openCmd())      // open.go
 	for _, c := range cmds {
 		c.PersistentFlags().StringVarP(&e.output, "output", "o", outTable, "output format: table or json")
 		c.PersistentPreRunE = e.checkOutput
