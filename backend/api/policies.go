@@ -358,8 +358,10 @@ func mcpCalls(r *http.Request) (calls bool, names []string) {
 	if err != nil {
 		return true, nil
 	}
-	if !bytes.Contains(data, []byte(mcp.MethodToolsCall)) {
-		return false, nil // fast path: a call spells its method
+	if !bytes.Contains(data, []byte(mcp.MethodToolsCall)) && bytes.IndexByte(data, '\\') < 0 {
+		// A call spells its method, unless escapes spell it ("tools\/call"
+		// is tools/call too): only a body with neither is skipped unparsed.
+		return false, nil
 	}
 	type message struct {
 		Method string `json:"method"`

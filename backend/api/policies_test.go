@@ -421,4 +421,8 @@ func TestMCPPermissionsWithoutRequiredKey(t *testing.T) {
 	if evs := h.securityEvents(t, "type=auth.failed"); len(evs) != 2 || evs[0].Detail["endpoint"] != "api" {
 		t.Fatalf("REST auth.failed: %+v", evs)
 	}
+	// A method spelt with a JSON escape is still a tools/call.
+	h.send(h.tcp, "http://"+h.d.Addr(), "POST", "/mcp",
+		`{"jsonrpc":"2.0","id":2,"method":"tools\/call","params":{"name":"alpha__echo","arguments":{"text":"x"}}}`,
+		"Accept: application/json, text/event-stream", "X-API-Key: "+viewer.Key).envelope(t, http.StatusForbidden, "Forbidden")
 }
