@@ -89,6 +89,9 @@ func startGateway(t testing.TB, home string, servers map[string]*config.Server) 
 	if home == "" {
 		home = t.TempDir()
 	}
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	sb, err := loadtest.StartSwitchboard(ctx, loadtest.SwitchboardOptions{
@@ -105,6 +108,11 @@ func startGateway(t testing.TB, home string, servers map[string]*config.Server) 
 		sb.Stop()
 		if t.Failed() {
 			t.Logf("switchboard output (last lines):\n%s", tail(sb.Output(), 40))
+			// The whole output, for a crash whose cause is above its
+			// goroutine dump.
+			if f := os.Getenv("SB_FAULTS_OUTPUT"); f != "" {
+				_ = os.WriteFile(f, []byte(sb.Output()), 0o600)
+			}
 		}
 	})
 	g.key = g.readKey()
@@ -152,6 +160,30 @@ func tail(s string, lines int) string {
 }
 
 func (g *gateway) pid() int { return g.sb.PID() }
+
+// death says, when the gateway process has died, how: the first lines of
+// the Go runtime's fatal error. Empty while it runs.
+func (g *gateway) death() string {
+	// A failed call may come just before the process is gone.
+	for i := 0; testdeps.ProcessAlive(g.pid()); i++ {
+		if i == 20 {
+			return ""
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	out := g.sb.Output()
+	for _, mark := range []string{"fatal error", "panic:", "SIGBUS", "SIGSEGV"} {
+		if i := strings.Index(out, mark); i >= 0 {
+			j := i
+			if k := strings.LastIndexByte(out[:i], '\n'); k >= 0 {
+				j = k + 1
+			}
+			lines := strings.SplitN(out[j:], "\n", 14)
+			return "\nswitchboard died:\n" + strings.Join(lines[:min(len(lines), 13)], "\n")
+		}
+	}
+	return "\nswitchboard is no longer running"
+}
 
 func (g *gateway) readKey() string {
 	g.t.Helper()
