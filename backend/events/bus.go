@@ -81,7 +81,9 @@ func withID(id uint64, body []byte) []byte {
 // Bus fans events out to subscribers.
 type Bus struct {
 	mu         sync.Mutex
-	subscribed atomic.Int64 // len(subs), read without the lock
+	// interest is which types some subscriber wants, read without the lock
+	// so an event nobody wants is not encoded.
+	interest atomic.Pointer[interest]
 	next       uint64
 	ring       []Event // circular: the last events; once full, ring[head] is the oldest
 	head       int
@@ -111,7 +113,7 @@ type Subscription struct {
 func (b *Bus) Publish(typ, server string, data any) Event {
 	now := time.Now().UTC()
 	var body []byte
-	if b.subscribed.Load() > 0 {
+	if b.interest.Load().wants(typ) {
 		// Once here instead of once per subscriber, and before taking the
 		// lock, so publishers do not queue behind each other's encoding.
 		// Data that does not encode is left to each subscriber's JSON call,
@@ -190,7 +192,7 @@ func (b *Bus) Subscribe(types []string, buffer int, since uint64) (sub *Subscrip
 		s.c <- ev
 	}
 	b.subs[s] = struct{}{}
-	b.subscribed.Store(int64(len(b.subs)))
+	b.noteInterestLocked()
 	return s, missed
 }
 
@@ -221,8 +223,31 @@ func (b *Bus) closeLocked(s *Subscription) {
 	}
 	s.closed = true
 	delete(b.subs, s)
-	b.subscribed.Store(int64(len(b.subs)))
+	b.noteInterestLocked()
 	close(s.c)
+}
+
+// interest sums up the subscribers' type filters.
+type interest struct {
+	all   bool            // some subscriber wants every type
+	types map[string]bool // the types the others want
+}
+
+func (in *interest) wants(typ string) bool {
+	return in != nil && (in.all || in.types[typ])
+}
+
+func (b *Bus) noteInterestLocked() {
+	in := &interest{types: map[string]bool{}}
+	for s := range b.subs {
+		if len(s.types) == 0 {
+			in.all = true
+		}
+		for _, t := range s.types {
+			in.types[t] = true
+		}
+	}
+	b.interest.Store(in)
 }
 
 func (s *Subscription) wants(typ string) bool {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // drain reads a subscription until it is closed.
@@ -214,5 +215,33 @@ func TestPublishedJSONIsTheEventsEncoding(t *testing.T) {
 	want, _ := ev.JSON()
 	if string(got) != string(want) || !strings.HasPrefix(string(got), `{"id":2,`) {
 		t.Fatalf("published JSON %s, want %s", got, want)
+	}
+}
+
+func TestEventsNobodyWantsAreNotEncodedButResumeWhole(t *testing.T) {
+	b := New(16)
+	ticks, _ := b.Subscribe([]string{"tick"}, 8, 0)
+	defer ticks.Close()
+	b.Publish("tick", "", nil) // resuming needs an id to resume from
+	call := b.Publish("tool_call.ended", "alpha", map[string]any{"tool": "echo"})
+	if call.encoded != nil {
+		t.Fatal("an event no subscriber wants was encoded on the publishing path")
+	}
+	tick := b.Publish("tick", "", nil)
+	if tick.encoded == nil {
+		t.Fatal("an event a subscriber wants is encoded once for all of them")
+	}
+	// A subscriber that resumes from before the call still gets it whole.
+	late, _ := b.Subscribe(nil, 8, call.ID-1)
+	defer late.Close()
+	var got Event
+	select {
+	case got = <-late.C:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the resumed subscription got nothing")
+	}
+	js, err := got.JSON()
+	if err != nil || got.ID != call.ID || !strings.Contains(string(js), `"tool":"echo"`) {
+		t.Fatalf("resumed event: %+v %s %v", got, js, err)
 	}
 }
