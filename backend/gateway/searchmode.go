@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -49,6 +50,27 @@ type searchState struct {
 	mu      sync.RWMutex
 	tools   map[string]mcp.Tool // exposed name -> the tool as exposed
 	servers map[string][]toolsearch.Doc
+	docs    map[string]cachedDoc // exposed name -> its document, read from its schema
+}
+
+// cachedDoc is a tool's document and the schema it was read from: a sync
+// compares schemas (cheap) instead of decoding each again (not cheap with
+// 10,000 tools).
+type cachedDoc struct {
+	schema json.RawMessage
+	doc    toolsearch.Doc
+}
+
+// cached returns the document of a tool whose schema, description and
+// target are as they were at the last sync. Only exposure calls it, under
+// the endpoint's sync lock, so docs is not written meanwhile.
+func (st *searchState) cached(t mcp.Tool, tg target) (toolsearch.Doc, bool) {
+	c, ok := st.docs[t.Name]
+	if !ok || len(t.RawInputSchema) == 0 || !bytes.Equal(c.schema, t.RawInputSchema) ||
+		c.doc.Description != t.Description || c.doc.Server != tg.server || c.doc.Name != tg.name {
+		return toolsearch.Doc{}, false
+	}
+	return c.doc, true
 }
 
 var searchStates sync.Map // *endpoint -> *searchState
@@ -75,21 +97,33 @@ func (e *endpoint) exposure(tools []server.ServerTool) []server.ServerTool {
 	rt := e.routes.Load()
 	byServer := map[string][]toolsearch.Doc{}
 	defs := make(map[string]mcp.Tool, len(tools))
+	docs := make(map[string]cachedDoc, len(tools))
 	for _, t := range tools {
 		tg, ok := rt.tools[t.Tool.Name]
 		if !ok {
 			continue
 		}
 		defs[t.Tool.Name] = t.Tool
-		d := toolsearch.DocFromSchema(toolSchema(t.Tool))
-		d.ID, d.Name, d.Description, d.Server = t.Tool.Name, tg.name, t.Tool.Description, tg.server
+		var tags []string
 		if u := e.g.upstream(tg.server); u != nil {
-			d.Tags = u.Config().Tags
+			tags = u.Config().Tags
 		}
+		d, ok := st.cached(t.Tool, tg)
+		if !ok {
+			d = toolsearch.DocFromSchema(toolSchema(t.Tool))
+			d.ID, d.Name, d.Description, d.Server = t.Tool.Name, tg.name, t.Tool.Description, tg.server
+			if len(t.Tool.RawInputSchema) > 0 {
+				docs[t.Tool.Name] = cachedDoc{schema: t.Tool.RawInputSchema, doc: d}
+			}
+		} else {
+			docs[t.Tool.Name] = st.docs[t.Tool.Name]
+		}
+		d.Tags = tags
 		byServer[tg.server] = append(byServer[tg.server], d)
 	}
 	st.mu.Lock()
 	st.tools = defs
+	st.docs = docs
 	gone := st.servers
 	st.servers = byServer
 	st.mu.Unlock()

@@ -99,27 +99,34 @@ var coordination = 1.0
 // table.
 var relatedWeight = 0.6
 
-// analysed is one tool after analysis: the counts of its terms per field.
+// analysed is one tool after analysis: its terms (by id in the index's
+// dictionary) with their count per field.
 type analysed struct {
 	doc    Doc
-	counts [numFields]map[string]int
+	tfs    []fieldTF // sorted by term
 	length [numFields]int
 	name   string // the name's words joined by spaces, for the exact match
 	full   string // server and name words joined by spaces
 	sortBy string
 }
 
-func analyse(d Doc) *analysed {
+type fieldTF struct {
+	term  int32
+	field field
+	count int32
+}
+
+// analyse runs the analysis; intern gives a term its id. Called with the
+// index's lock held.
+func analyse(d Doc, intern func(string) int32) *analysed {
 	a := &analysed{doc: d, sortBy: strings.ToLower(d.Name)}
+	counts := map[fieldTF]int32{}
 	add := func(f field, text string) {
 		for _, t := range terms(text) {
 			if stopWords[t] {
 				continue
 			}
-			if a.counts[f] == nil {
-				a.counts[f] = map[string]int{}
-			}
-			a.counts[f][t]++
+			counts[fieldTF{term: intern(t), field: f}]++
 			a.length[f]++
 		}
 	}
@@ -135,6 +142,12 @@ func analyse(d Doc) *analysed {
 		add(fParamDocs, p)
 	}
 	add(fDesc, d.Description)
+	a.tfs = make([]fieldTF, 0, len(counts))
+	for k, c := range counts {
+		k.count = c
+		a.tfs = append(a.tfs, k)
+	}
+	slices.SortFunc(a.tfs, func(x, y fieldTF) int { return cmp.Compare(x.term, y.term) })
 	a.name = strings.Join(terms(d.Name), " ")
 	a.full = strings.Join(append(terms(d.Server), terms(d.Name)...), " ")
 	return a
@@ -148,27 +161,48 @@ type posting struct {
 // snapshot is a built index, read by any number of searches at once.
 type snapshot struct {
 	docs     []*analysed
-	postings map[string][]posting
+	ids      map[string]int32 // terms that occur, to their id
+	postings [][]posting      // by term id
 	vocab    []string         // sorted, for prefixes
 	byLen    map[int][]string // for typo-tolerant matches
 	names    map[string][]int32
+}
+
+func (s *snapshot) postingsOf(t string) []posting {
+	if id, ok := s.ids[t]; ok {
+		return s.postings[id]
+	}
+	return nil
 }
 
 // Index ranks tools for a query. Its tools are kept per source (a server,
 // or any grouping the caller likes): Set replaces one source's tools and
 // analyses only those, so a change to one server's list does not re-read
 // the others'. The searchable form is rebuilt on the first search after a
-// change. It is safe for concurrent use.
+// change; that rebuild only sums up analysed tools. It is safe for
+// concurrent use.
 type Index struct {
 	mu      sync.Mutex
 	sources map[string][]*analysed
-	snap    *snapshot // nil after a change
+	dict    map[string]int32 // every term ever seen, to its id
+	words   []string         // id -> term
+	snap    *snapshot        // nil after a change
 	built   sync.Mutex
 }
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{sources: map[string][]*analysed{}}
+	return &Index{sources: map[string][]*analysed{}, dict: map[string]int32{}}
+}
+
+func (x *Index) intern(t string) int32 {
+	id, ok := x.dict[t]
+	if !ok {
+		id = int32(len(x.words))
+		x.dict[t] = id
+		x.words = append(x.words, t)
+	}
+	return id
 }
 
 // Set replaces the tools of one source; an empty list removes it. A list
@@ -194,7 +228,7 @@ func (x *Index) Set(source string, docs []Doc) {
 	} else {
 		an := make([]*analysed, len(docs))
 		for i, d := range docs {
-			an[i] = analyse(d)
+			an[i] = analyse(d, x.intern)
 		}
 		x.sources[source] = an
 	}
@@ -267,8 +301,11 @@ func (x *Index) current() *snapshot {
 	for _, n := range names {
 		docs = append(docs, x.sources[n]...)
 	}
+	// words only grows, and the ids the docs use are below its length
+	// now, so the build may read this slice without the lock.
+	words := x.words
 	x.mu.Unlock()
-	s = build(docs)
+	s = build(docs, words)
 	x.mu.Lock()
 	// A Set during the build leaves snap nil, so the next search rebuilds.
 	if sourcesUnchanged(x, docs) {
@@ -281,52 +318,79 @@ func (x *Index) current() *snapshot {
 // sourcesUnchanged reports whether the index still holds exactly docs
 // (pointer for pointer): then the snapshot built from them is current.
 func sourcesUnchanged(x *Index, docs []*analysed) bool {
-	n := 0
-	seen := map[*analysed]bool{}
-	for _, d := range docs {
-		seen[d] = true
+	i := 0
+	names := make([]string, 0, len(x.sources))
+	for n := range x.sources {
+		names = append(names, n)
 	}
-	for _, src := range x.sources {
-		for _, d := range src {
-			if !seen[d] {
+	sort.Strings(names)
+	for _, n := range names {
+		for _, d := range x.sources[n] {
+			if i >= len(docs) || docs[i] != d {
 				return false
 			}
-			n++
+			i++
 		}
 	}
-	return n == len(docs)
+	return i == len(docs)
 }
 
-func build(docs []*analysed) *snapshot {
-	s := &snapshot{docs: docs, postings: map[string][]posting{}, byLen: map[int][]string{}, names: map[string][]int32{}}
+func build(docs []*analysed, words []string) *snapshot {
+	s := &snapshot{docs: docs, postings: make([][]posting, len(words)), names: map[string][]int32{}}
 	var avg [numFields]float64
+	df := make([]int32, len(words))
 	for _, d := range docs {
 		for f := range numFields {
 			avg[f] += float64(d.length[f])
+		}
+		last := int32(-1)
+		for _, t := range d.tfs {
+			if t.term != last {
+				df[t.term]++
+				last = t.term
+			}
 		}
 	}
 	for f := range numFields {
 		avg[f] = max(avg[f]/float64(max(len(docs), 1)), 1)
 	}
-	tf := map[string]float64{}
+	// One backing array for all postings, cut by document frequency.
+	total := 0
+	for _, n := range df {
+		total += int(n)
+	}
+	backing := make([]posting, total)
+	off := 0
+	for id, n := range df {
+		s.postings[id] = backing[off : off : off+int(n)]
+		off += int(n)
+	}
 	for i, d := range docs {
-		clear(tf)
+		var norm [numFields]float64
 		for f := range numFields {
-			norm := 1 - fieldB[f] + fieldB[f]*float64(d.length[f])/avg[f]
-			for t, c := range d.counts[f] {
-				tf[t] += fieldWeight[f] * float64(c) / norm
-			}
+			norm[f] = fieldWeight[f] / (1 - fieldB[f] + fieldB[f]*float64(d.length[f])/avg[f])
 		}
-		for t, v := range tf {
-			s.postings[t] = append(s.postings[t], posting{int32(i), float32(v)})
+		for j := 0; j < len(d.tfs); {
+			term := d.tfs[j].term
+			v := 0.0
+			for ; j < len(d.tfs) && d.tfs[j].term == term; j++ {
+				v += norm[d.tfs[j].field] * float64(d.tfs[j].count)
+			}
+			s.postings[term] = append(s.postings[term], posting{int32(i), float32(v)})
 		}
 		s.names[d.name] = append(s.names[d.name], int32(i))
 		if d.full != d.name {
 			s.names[d.full] = append(s.names[d.full], int32(i))
 		}
 	}
-	s.vocab = make([]string, 0, len(s.postings))
-	for t := range s.postings {
+	s.ids = make(map[string]int32, len(words))
+	s.byLen = map[int][]string{}
+	for id, n := range df {
+		if n == 0 {
+			continue
+		}
+		t := words[id]
+		s.ids[t] = int32(id)
 		s.vocab = append(s.vocab, t)
 		s.byLen[len(t)] = append(s.byLen[len(t)], t)
 	}
@@ -361,7 +425,7 @@ func (s *snapshot) expand(words []string) [][]weighted {
 	groups := make([][]weighted, 0, len(words))
 	for _, w := range words {
 		g := []weighted{{w, 1}}
-		_, known := s.postings[w]
+		_, known := s.ids[w]
 		for _, r := range relatedTerms[w] {
 			g = addTerm(g, r, relatedWeight)
 		}
@@ -435,12 +499,14 @@ func withinDistance(a, b string, maxDist int) bool {
 	if abs(len(a)-len(b)) > maxDist {
 		return false
 	}
-	// Optimal string alignment distance with rows of the DP table, cut
-	// short when a row's minimum exceeds max.
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
+	if len(b) >= 32 {
+		return a == b
+	}
+	// Optimal string alignment distance with three rows of the DP table on
+	// the stack, cut short when a row's minimum exceeds maxDist.
+	var r0, r1, r2 [33]int
+	prev2, prev, cur := &r0, &r1, &r2
+	for j := 0; j <= len(b); j++ {
 		prev[j] = j
 	}
 	for i := 1; i <= len(a); i++ {
@@ -520,7 +586,7 @@ func (s *snapshot) search(q string, limit int) []Hit {
 		// one that matches two different words of the query.
 		var groupDocs []int32
 		for _, wt := range g {
-			ps := s.postings[wt.term]
+			ps := s.postingsOf(wt.term)
 			if len(ps) == 0 {
 				continue
 			}
@@ -562,13 +628,7 @@ func (s *snapshot) search(q string, limit int) []Hit {
 		}
 	}
 	hits := make([]Hit, 0, len(touched))
-	order := make([]int32, 0, len(touched))
-	for _, d := range touched {
-		if total[d] > 0 {
-			order = append(order, d)
-		}
-	}
-	slices.SortFunc(order, func(a, c int32) int {
+	better := func(a, c int32) int {
 		if r := cmp.Compare(total[c], total[a]); r != 0 {
 			return r
 		}
@@ -576,9 +636,31 @@ func (s *snapshot) search(q string, limit int) []Hit {
 			return r
 		}
 		return strings.Compare(s.docs[a].doc.ID, s.docs[c].doc.ID)
-	})
-	if limit > 0 && len(order) > limit {
-		order = order[:limit]
+	}
+	order := make([]int32, 0, min(len(touched), max(limit, 0)+1))
+	if limit <= 0 || len(touched) <= 4*limit {
+		for _, d := range touched {
+			if total[d] > 0 {
+				order = append(order, d)
+			}
+		}
+		slices.SortFunc(order, better)
+		if limit > 0 && len(order) > limit {
+			order = order[:limit]
+		}
+	} else {
+		// The best limit of many: keep them sorted while scanning, which
+		// is cheap since few tools beat the current last one.
+		for _, d := range touched {
+			if total[d] <= 0 || (len(order) == limit && better(d, order[limit-1]) >= 0) {
+				continue
+			}
+			i, _ := slices.BinarySearchFunc(order, d, better)
+			if len(order) == limit {
+				order = order[:limit-1]
+			}
+			order = slices.Insert(order, i, d)
+		}
 	}
 	for _, d := range order {
 		hits = append(hits, Hit{s.docs[d].doc.ID, math.Round(total[d]*1000) / 1000})
