@@ -352,9 +352,14 @@ func mcpCalls(r *http.Request) (calls bool, names []string) {
 	if r.Method != http.MethodPost || r.Body == nil {
 		return false, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
-	_ = r.Body.Close()
-	r.Body = io.NopCloser(bytes.NewReader(data))
+	// Read what the gateway would accept at most; whatever is beyond stays
+	// in the body, for the gateway to refuse the request as too large.
+	rest := r.Body
+	data, err := io.ReadAll(io.LimitReader(rest, gateway.MaxRequestBody+1))
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(data), rest), rest}
 	if err != nil {
 		return true, nil
 	}

@@ -38,9 +38,9 @@ import (
 // and the client's answers to those requests are taken from its POSTs
 // before mcp-go sees them.
 
-// maxRequestBody bounds a request read into memory: a client cannot make
+// MaxRequestBody bounds a request read into memory: a client cannot make
 // the gateway hold more than this for one message.
-const maxRequestBody = 32 << 20
+const MaxRequestBody = 32 << 20
 
 // fastRequest is what the fast path reads of a JSON-RPC request.
 type fastRequest struct {
@@ -71,12 +71,12 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.http.ServeHTTP(w, r)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			writeError(w, http.StatusRequestEntityTooLarge, "RequestTooLarge",
-				fmt.Sprintf("the request body is over the limit of %d bytes", maxRequestBody))
+				fmt.Sprintf("the request body is over the limit of %d bytes", MaxRequestBody))
 			return
 		}
 		writeError(w, http.StatusBadRequest, "BadRequest", "reading the request body: "+err.Error())
