@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,7 +18,6 @@ import (
 	"switchboard/backend/config"
 	"switchboard/backend/gateway"
 	"switchboard/backend/security"
-	"switchboard/backend/toolsearch"
 	"switchboard/backend/upstream"
 )
 
@@ -114,10 +112,10 @@ func (s *Server) listTools(c *fiber.Ctx) error {
 			out.Tools = append(out.Tools, s.toolInfo(t))
 		}
 	} else {
-		for _, h := range toolsearch.Rank(searchDocs(tools), out.Query, 0) {
-			i, _ := strconv.Atoi(h.ID)
-			ti := s.toolInfo(tools[i])
-			ti.Score = h.Score
+		ranked, scores := s.rankTools(tools, out.Query, c.Query("server")) // toolindex.go
+		for i, t := range ranked {
+			ti := s.toolInfo(t)
+			ti.Score = scores[i]
 			out.Tools = append(out.Tools, ti)
 		}
 	}
@@ -126,29 +124,6 @@ func (s *Server) listTools(c *fiber.Ctx) error {
 		out.Tools = out.Tools[:limit]
 	}
 	return c.JSON(out)
-}
-
-// searchDocs gives the scorer each tool, with its index as id.
-func searchDocs(tools []gateway.ToolInfo) []toolsearch.Doc {
-	docs := make([]toolsearch.Doc, len(tools))
-	for i, t := range tools {
-		docs[i] = toolsearch.Doc{ID: strconv.Itoa(i), Name: t.Tool.Name, Description: t.Tool.Description,
-			Params: paramNames(inputSchema(t.Tool)), Server: t.Server, Tags: t.Tags}
-	}
-	return docs
-}
-
-func paramNames(schema json.RawMessage) []string {
-	var s struct {
-		Properties map[string]json.RawMessage `json:"properties"`
-	}
-	_ = json.Unmarshal(schema, &s)
-	names := make([]string, 0, len(s.Properties))
-	for n := range s.Properties {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
 }
 
 func (s *Server) listServerTools(c *fiber.Ctx) error {
