@@ -15,6 +15,7 @@ import { Keys } from './pages/keys';
 import { Secrets } from './pages/secrets';
 import { Settings } from './pages/settings';
 import { Connect } from './pages/connect';
+import { Catalog } from './pages/catalog';
 import './styles.css';
 
 const keys = localKeyStore();
@@ -38,6 +39,7 @@ addEventListener('hashchange', () => {
 const NAV: [string, string][] = [
   ['', 'Dashboard'],
   ['servers', 'Servers'],
+  ['catalog', 'Catalog'],
   ['quarantine', 'Quarantine'],
   ['tools', 'Tools'],
   ['activity', 'Activity'],
@@ -174,6 +176,9 @@ function App() {
       break;
     case 'servers':
       page = route.params[0] ? <ServerDetail name={route.params[0]} tab={route.params[1]} /> : <Servers />;
+      break;
+    case 'catalog':
+      page = <Catalog />;
       break;
     case 'quarantine':
       page = <Quarantine />;

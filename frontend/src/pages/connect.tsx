@@ -1,6 +1,78 @@
-import type { SystemInfo } from '../api';
+import { seg, type SystemInfo } from '../api';
 import { clientSnippets } from '../snippets';
-import { CopyButton, ErrorBox, Loading, PageHead, useApp, useLoad } from '../ui';
+import { ActionButton, CopyButton, ErrorBox, Loading, PageHead, useApp, useLoad } from '../ui';
+
+interface ClientInfo {
+  client: string;
+  name: string;
+  path: string;
+  exists: boolean;
+  connected: boolean;
+}
+
+/** The clients on this machine: one click writes Switchboard into their config (with a backup), one undoes it. */
+function OnThisComputer() {
+  const { api, notify } = useApp();
+  const list = useLoad(() => api.get<{ clients: ClientInfo[] | null }>('/api/v1/clients'));
+  if (list.error) return <ErrorBox error={list.error} onRetry={list.reload} />;
+  if (!list.data) return <Loading what="clients" />;
+  const clients = list.data.clients ?? [];
+  if (!clients.length) return null;
+  return (
+    <table class="table" data-testid="clients-table">
+      <thead>
+        <tr>
+          <th>Client</th>
+          <th>Config file</th>
+          <th>Switchboard in it</th>
+          <th>
+            <span class="sr-only">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {clients.map((c) => (
+          <tr key={c.client}>
+            <td>{c.name}</td>
+            <td class="mono small">
+              {c.path}
+              {!c.exists && <span class="muted"> (not there yet: connecting creates it)</span>}
+            </td>
+            <td>{c.connected ? <span class="badge state-ready">connected</span> : <span class="badge">no</span>}</td>
+            <td>
+              {c.connected ? (
+                <ActionButton
+                  small
+                  onClick={async () => {
+                    const r = await api.post<{ message: string }>(`/api/v1/clients/${seg(c.client)}/disconnect`, {});
+                    notify('ok', r.message);
+                    list.reload();
+                  }}
+                  label={`Disconnect ${c.name}`}
+                >
+                  Disconnect
+                </ActionButton>
+              ) : (
+                <ActionButton
+                  small
+                  kind="primary"
+                  onClick={async () => {
+                    const r = await api.post<{ message: string }>(`/api/v1/clients/${seg(c.client)}/connect`, {});
+                    notify('ok', r.message);
+                    list.reload();
+                  }}
+                  label={`Connect ${c.name}`}
+                >
+                  Connect
+                </ActionButton>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
 
 export function Connect() {
   const { api } = useApp();
@@ -16,6 +88,10 @@ export function Connect() {
         Every AI client needs just one entry: Switchboard. It serves every enabled, approved server's tools at <code>{info.data.mcp_url}</code>, named{' '}
         <code>server__tool</code>.
       </p>
+      <h2>On this computer</h2>
+      <p class="muted">Connect writes Switchboard into the client's config file and keeps a backup; Disconnect puts the file back. Restart the client afterwards.</p>
+      <OnThisComputer />
+      <h2>By hand</h2>
       {snippets.map((s) => (
         <section class="card" key={s.id} data-testid={`connect-${s.id}`}>
           <div class="tool-head">

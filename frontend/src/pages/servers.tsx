@@ -17,9 +17,98 @@ const SAMPLE = `{
   }
 }`;
 
+interface Plan {
+  format: string;
+  detected: string;
+  changes: { name: string; source_name?: string; action: string; reason?: string; warnings?: string[]; fields?: string[] }[] | null;
+  summary: Record<string, number>;
+}
+
+/** Brings servers over from a client's config file on this computer: preview first, then import. */
+function ImportFromClient({ onAdded }: { onAdded: (names: string[]) => void }) {
+  const { api, notify } = useApp();
+  const clients = useLoad(() => api.get<{ clients: { client: string; name: string; path: string; exists: boolean }[] | null }>('/api/v1/clients'));
+  const [path, setPath] = useState('');
+  const [plan, setPlan] = useState<Plan | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  if (clients.error) return <ErrorBox error={clients.error} onRetry={clients.reload} />;
+  if (!clients.data) return <Loading />;
+  // Each client's own file, where it is on this computer.
+  const found = (clients.data.clients ?? []).filter((c) => c.exists);
+  if (!found.length) return <p class="muted">No client config files were found on this computer. Paste the block under "Paste JSON" instead.</p>;
+  const preview = async (p: string) => {
+    setPath(p);
+    setPlan(null);
+    setError(null);
+    try {
+      setPlan((await api.post<{ plan: Plan }>('/api/v1/import/preview', { path: p })).plan);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  const adding = (plan?.changes ?? []).filter((c) => c.action === 'add' || c.action === 'update');
+  return (
+    <div>
+      <fieldset class="nested">
+        <legend>Config files found</legend>
+        {found.map((l) => (
+          <label key={l.path} class="radio">
+            <input type="radio" name="import-path" checked={path === l.path} onChange={() => preview(l.path)} /> {l.name}{' '}
+            <span class="mono small muted">{l.path}</span>
+          </label>
+        ))}
+      </fieldset>
+      <ErrorBox error={error} />
+      {plan && (
+        <div data-testid="import-plan">
+          <table class="table">
+            <thead>
+              <tr>
+                <th>Server</th>
+                <th>What happens</th>
+                <th>Why</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(plan.changes ?? []).map((c) => (
+                <tr key={c.name + c.action}>
+                  <td class="mono">{c.name}</td>
+                  <td>{c.action}</td>
+                  <td class="small">{[c.reason, ...(c.warnings ?? [])].filter(Boolean).join(' ') || (c.fields?.length ? `changes ${c.fields.join(', ')}` : '')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <button
+            class="btn primary"
+            disabled={busy || adding.length === 0}
+            data-testid="import-submit"
+            onClick={async () => {
+              setBusy(true);
+              setError(null);
+              try {
+                const r = await api.post<{ applied: string[] | null; message: string }>('/api/v1/import', { path });
+                notify('ok', r.message);
+                onAdded(r.applied ?? []);
+              } catch (e) {
+                setError(errorText(e));
+              } finally {
+                setBusy(false);
+              }
+            }}
+          >
+            {adding.length ? `Import ${adding.length} ${adding.length === 1 ? 'server' : 'servers'}` : 'Nothing to import'}
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
 function AddServer({ onClose, onAdded }: { onClose: () => void; onAdded: (names: string[]) => void }) {
   const { api } = useApp();
-  const [mode, setMode] = useState<'paste' | 'form'>('paste');
+  const [mode, setMode] = useState<'paste' | 'form' | 'import'>('paste');
   const [text, setText] = useState('');
   const [name, setName] = useState('');
   const [form, setForm] = useState<FormServer>({ name: '', type: 'stdio', command: '', args: '', env: '', url: '', headers: '' });
@@ -63,7 +152,13 @@ function AddServer({ onClose, onAdded }: { onClose: () => void; onAdded: (names:
         <button role="tab" aria-selected={mode === 'form'} class="tab" onClick={() => setMode('form')}>
           Fill in a form
         </button>
+        <button role="tab" aria-selected={mode === 'import'} class="tab" onClick={() => setMode('import')} data-testid="import-tab">
+          Import from a client
+        </button>
       </div>
+      {mode === 'import' ? (
+        <ImportFromClient onAdded={onAdded} />
+      ) : (
       <form onSubmit={submit}>
         {mode === 'paste' ? (
           <>
@@ -134,6 +229,7 @@ function AddServer({ onClose, onAdded }: { onClose: () => void; onAdded: (names:
           </button>
         </div>
       </form>
+      )}
     </Dialog>
   );
 }
@@ -250,7 +346,7 @@ export function Servers() {
           onAdded={(names) => {
             setAdding(false);
             list.reload();
-            navigate(names.length === 1 ? href('servers', names[0]) : href('quarantine'));
+            if (names.length) navigate(names.length === 1 ? href('servers', names[0]) : href('quarantine'));
           }}
         />
       )}

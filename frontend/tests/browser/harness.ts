@@ -46,6 +46,7 @@ export async function until(what: string, fn: () => Promise<boolean> | boolean, 
 export class Switchboard {
   proc!: ChildProcess;
   home!: string;
+  userHome!: string;
   base!: string;
   key!: string;
   log: string[] = [];
@@ -61,8 +62,19 @@ export class Switchboard {
     writeFileSync(join(this.home, 'config.json'), JSON.stringify({ update_check: false, mcpServers: {} }), { mode: 0o600 });
     const port = await freePort();
     this.base = `http://127.0.0.1:${port}`;
+    // A home folder of its own for the user, so the client config files
+    // Switchboard finds, imports from and connects are the test's, never
+    // the machine's.
+    this.userHome = join(this.home, 'user');
+    mkdirSync(this.userHome);
     this.proc = spawn(BIN, ['serve', '--home', this.home, '--listen', `127.0.0.1:${port}`], {
-      env: { ...process.env, SWITCHBOARD_HOME: this.home },
+      env: {
+        ...process.env,
+        SWITCHBOARD_HOME: this.home,
+        HOME: this.userHome,
+        XDG_CONFIG_HOME: join(this.userHome, '.config'),
+        APPDATA: join(this.userHome, 'AppData'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = (d: Buffer) => {

@@ -2,6 +2,8 @@
 // adds a server by pasting JSON, approves it, test-calls a tool, finds the
 // call in the activity log, disables the server, and sees changes made
 // elsewhere arrive live. Every page is screenshotted into frontend/test-artifacts/.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { Browser, Switchboard, TESTSERVER, until } from './harness';
@@ -12,8 +14,14 @@ let page: Page;
 
 beforeAll(async () => {
   await sb.start();
+  // A Claude Desktop config with a server of its own, for the import.
+  const claude = join(sb.userHome, '.config/Claude/claude_desktop_config.json');
+  mkdirSync(dirname(claude), { recursive: true });
+  writeFileSync(claude, JSON.stringify({ mcpServers: { imported: { command: TESTSERVER, args: ['--name', 'imported'] } } }, null, 2));
   await browser.start();
   page = await browser.page();
+  // Confirmation prompts (delete, revoke) are accepted.
+  page.on('dialog', (d) => d.accept());
 });
 
 afterAll(async () => {
@@ -165,6 +173,54 @@ describe('control panel', () => {
     await browser.shot(page, '11-server-logs');
   });
 
+  it("imports a server from the Claude Desktop config on this computer, and deletes it", async () => {
+    await go('#/servers');
+    await page.getByTestId('add-server').click();
+    await page.getByTestId('import-tab').click();
+    await page.getByLabel(/Claude Desktop/).check();
+    const plan = page.getByTestId('import-plan');
+    await plan.getByText('imported').waitFor();
+    expect(await plan.innerText()).toContain('add');
+    await browser.shot(page, '23-import-preview');
+    await page.getByTestId('import-submit').click();
+    await page.getByRole('heading', { name: 'imported' }).waitFor();
+    await go('#/servers');
+    await page.locator('tr[data-server="imported"]').waitFor();
+    await page.getByRole('button', { name: 'Delete imported' }).click();
+    await page.locator('tr[data-server="imported"]').waitFor({ state: 'detached' });
+    const list = await sb.api<{ servers: { name: string }[] }>('GET', '/api/v1/servers');
+    expect(list.servers.map((x) => x.name)).toEqual(['echo']);
+  });
+
+  it('connects a client with one click, and undoes it', async () => {
+    await go('#/connect');
+    const cursorFile = join(sb.userHome, '.cursor/mcp.json');
+    await page.getByRole('button', { name: 'Connect Cursor' }).click();
+    await page.getByRole('button', { name: 'Disconnect Cursor' }).waitFor();
+    const written = JSON.parse(readFileSync(cursorFile, 'utf8'));
+    expect(written.mcpServers.switchboard.url).toBe(`${sb.base}/mcp`);
+    await browser.shot(page, '24-connect-connected');
+    await page.getByRole('button', { name: 'Disconnect Cursor' }).click();
+    await page.getByRole('button', { name: 'Connect Cursor' }).waitFor();
+    // The file did not exist before, so undoing the connect leaves no switchboard entry.
+    const after = existsSync(cursorFile) ? JSON.parse(readFileSync(cursorFile, 'utf8')) : {};
+    expect(after.mcpServers?.switchboard).toBeUndefined();
+  });
+
+  it('installs from the catalog only with what an entry requires', async () => {
+    await go('#/catalog');
+    await page.getByLabel('Search the catalog').fill('brave');
+    await page.locator('[data-entry="brave-search"]').waitFor();
+    await page.getByRole('button', { name: 'Install Brave Search' }).click();
+    await page.locator('dialog').getByRole('button', { name: 'Install', exact: true }).click();
+    // The API's 422 names the missing variable; nothing is added.
+    await page.locator('dialog .error-box').getByText('BRAVE_API_KEY').waitFor();
+    await browser.shot(page, '25-catalog-install-error');
+    await page.keyboard.press('Escape');
+    const list = await sb.api<{ servers: { name: string }[] }>('GET', '/api/v1/servers');
+    expect(list.servers.map((x) => x.name)).toEqual(['echo']);
+  });
+
   it('shows every other page', async () => {
     for (const [hash, name, heading] of [
       ['#/', '12-dashboard', 'Dashboard'],
@@ -172,6 +228,7 @@ describe('control panel', () => {
       ['#/servers/echo/calls', '14-server-calls', 'echo'],
       ['#/servers/echo/config', '15-server-config', 'echo'],
       ['#/tools', '16-tools', 'Tools'],
+      ['#/catalog', '26-catalog', 'Catalog'],
       ['#/keys', '18-keys', 'API keys and roles'],
       ['#/secrets', '19-secrets', 'Secrets'],
       ['#/settings', '20-settings', 'Settings'],
