@@ -28,6 +28,10 @@ type Report struct {
 	Duration string `json:"duration,omitempty"`
 	Calls    int    `json:"calls,omitempty"`
 	Warmup   int    `json:"warmup"`
+	// Upstreams is how many copies of the upstream ran behind the gateway;
+	// Rate the calls per second per session (0: closed loop).
+	Upstreams int     `json:"upstreams,omitempty"`
+	Rate      float64 `json:"rate_per_session,omitempty"`
 	// GatewayHWMMB is the Switchboard process's peak resident size over
 	// its whole life (VmHWM), read at the end.
 	GatewayHWMMB *float64   `json:"gateway_vmhwm_mb,omitempty"`
@@ -152,6 +156,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 	}
 	for _, res := range r.Results {
+		if line := res.gatewayLine(); line != "" {
+			fmt.Fprintf(w, "%s, %d sessions: %s\n", res.Mode, res.Sessions, line)
+		}
+	}
+	for _, res := range r.Results {
 		if res.Errors > 0 {
 			fmt.Fprintf(w, "%s, %d sessions: %d errors, the first: %s\n", res.Mode, res.Sessions, res.Errors, res.FirstError)
 		}
@@ -160,6 +169,31 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// gatewayLine tells the open-loop rate and what the gateway held before,
+// during and after the run, where those were measured.
+func (res Result) gatewayLine() string {
+	var parts []string
+	if res.Rate > 0 {
+		parts = append(parts, fmt.Sprintf("%g calls/s per session (open loop)", res.Rate))
+	}
+	if res.GoroutinesBefore != nil || res.GoroutinesPeak != nil || res.GoroutinesAfter != nil {
+		parts = append(parts, fmt.Sprintf("gateway goroutines %s before, %s peak, %s after",
+			optInt(res.GoroutinesBefore), optInt(res.GoroutinesPeak), optInt(res.GoroutinesAfter)))
+	}
+	if res.GatewayRSSAfterMB != nil {
+		parts = append(parts, fmt.Sprintf("gateway RSS %s MB before, %s MB peak, %.1f MB after",
+			opt(res.GatewayRSSBeforeMB, "%.1f"), opt(res.GatewayRSSPeakMB, "%.1f"), *res.GatewayRSSAfterMB))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func optInt(v *int) string {
+	if v == nil {
+		return "-"
+	}
+	return strconv.Itoa(*v)
 }
 
 func opt(v *float64, format string) string {

@@ -64,10 +64,22 @@ type Result struct {
 
 	// WarmupErrors counts failed warm-up calls, which are not in Calls.
 	WarmupErrors int `json:"warmup_errors,omitempty"`
+	// Rate is the calls per second each session was asked to make (open
+	// loop); 0 for a closed loop.
+	Rate float64 `json:"rate_per_session,omitempty"`
 
 	// The Switchboard process (gateway modes only).
 	GatewayCPUPct    *float64 `json:"gateway_cpu_pct,omitempty"`
 	GatewayRSSPeakMB *float64 `json:"gateway_rss_peak_mb,omitempty"` // VmRSS sampled every 100 ms
+	// Its VmRSS before the sessions opened and once they have closed.
+	GatewayRSSBeforeMB *float64 `json:"gateway_rss_before_mb,omitempty"`
+	GatewayRSSAfterMB  *float64 `json:"gateway_rss_after_mb,omitempty"`
+	// The gateway's goroutines (go_goroutines of its /metrics): before the
+	// sessions opened, the peak during the measured window (read every
+	// second), and after the sessions closed.
+	GoroutinesBefore *int `json:"gateway_goroutines_before,omitempty"`
+	GoroutinesPeak   *int `json:"gateway_goroutines_peak,omitempty"`
+	GoroutinesAfter  *int `json:"gateway_goroutines_after,omitempty"`
 	// The upstream server's processes.
 	UpstreamCPUPct *float64 `json:"upstream_cpu_pct,omitempty"`
 	// The `switchboard stdio` bridges together (gateway-stdio only).

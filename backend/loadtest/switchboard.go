@@ -131,9 +131,10 @@ func (s *Switchboard) Bridge() (Target, error) {
 	return StdioTarget{Argv: argv}, nil
 }
 
-// WaitTool waits until the gateway lists the tool (its upstream is up).
-func (s *Switchboard) WaitTool(ctx context.Context, tool string) error {
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+// WaitTool waits until the gateway lists every one of the tools (their
+// upstreams are up).
+func (s *Switchboard) WaitTool(ctx context.Context, tools ...string) error {
+	ctx, cancel := context.WithTimeout(ctx, 120*time.Second)
 	defer cancel()
 	pool, err := HTTPTarget{URL: s.URL}.Open(ctx, 1)
 	if err != nil {
@@ -141,6 +142,7 @@ func (s *Switchboard) WaitTool(ctx context.Context, tool string) error {
 	}
 	defer pool.Close()
 	var names []string
+	var missing []string
 	for {
 		res, err := pool.Clients[0].ListTools(ctx, mcp.ListToolsRequest{})
 		if err == nil {
@@ -148,13 +150,19 @@ func (s *Switchboard) WaitTool(ctx context.Context, tool string) error {
 			for _, t := range res.Tools {
 				names = append(names, t.Name)
 			}
-			if slices.Contains(names, tool) {
+			missing = missing[:0]
+			for _, tool := range tools {
+				if !slices.Contains(names, tool) {
+					missing = append(missing, tool)
+				}
+			}
+			if len(missing) == 0 {
 				return nil
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%s does not list tool %s (it lists %v): %w\n%s", s.URL, tool, names, ctx.Err(), s.Output())
+			return fmt.Errorf("%s does not list the tools %v (it lists %d tools): %w\n%s", s.URL, missing, len(names), ctx.Err(), s.Output())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

@@ -20,6 +20,12 @@
 //	switchboard-load --sessions 1,8,32 --duration 5s --json out.json --plot out.png
 //	switchboard-load --upstream everything-http --modes gateway-http,direct
 //	switchboard-load --url http://127.0.0.1:7410/mcp --home ~/.switchboard --server myserver --tool search --args '{"q":"x"}' --modes gateway-http
+//
+// Scale: --rate makes each session call at a fixed rate (open loop), so
+// that latency at 1,000 sessions means something; --upstreams runs many
+// copies of the upstream behind the gateway, the sessions spread over them:
+//
+//	switchboard-load --modes gateway-http --sessions 1000 --rate 1 --upstreams 100 --duration 60s
 package main
 
 import (
@@ -58,6 +64,8 @@ type options struct {
 	modes, sessions                        string
 	duration                               time.Duration
 	calls, warmup                          int
+	rate                                   float64
+	upstreams                              int
 	tool, args                             string
 	timeout                                time.Duration
 	directEach                             bool
@@ -77,6 +85,8 @@ func main() {
 	flag.StringVar(&o.sessions, "sessions", "1,8,32", "concurrency levels: numbers of concurrent sessions, comma-separated")
 	flag.DurationVar(&o.duration, "duration", 5*time.Second, "measured time per mode and level")
 	flag.IntVar(&o.calls, "calls", 0, "measured calls per mode and level, over all sessions (instead of --duration)")
+	flag.Float64Var(&o.rate, "rate", 0, "calls per second per session, started on schedule whether or not the last call has returned (open loop; latency counts from when a call was due); 0: each session calls again as soon as its last call returns")
+	flag.IntVar(&o.upstreams, "upstreams", 1, "run this many copies of the upstream behind the Switchboard the tool starts (servers load, load-2, ...), session i calling copy i mod N; direct mode calls one copy")
 	flag.IntVar(&o.warmup, "warmup", 200, "warm-up calls per mode and level before measuring (at least one per session), left out of the figures")
 	flag.StringVar(&o.tool, "tool", "echo", "the upstream's tool to call (through Switchboard it is SERVER__TOOL)")
 	flag.StringVar(&o.args, "args", "", `the tool's arguments as JSON (default {"text":"ping"} for the test server, {"message":"ping"} for server-everything)`)
@@ -128,6 +138,12 @@ func run(ctx context.Context, o options) (bad bool, err error) {
 	if o.calls <= 0 && o.duration <= 0 {
 		return false, errors.New("--duration or --calls must be positive")
 	}
+	if o.rate < 0 {
+		return false, errors.New("--rate must not be negative")
+	}
+	if o.upstreams < 1 || (o.upstreams > 1 && o.url != "") {
+		return false, errors.New("--upstreams must be at least 1, and more than 1 only for a Switchboard the tool starts")
+	}
 	var wrap []string
 	if o.serverCPUs != "" {
 		wrap = []string{"taskset", "-c", o.serverCPUs}
@@ -160,13 +176,17 @@ func run(ctx context.Context, o options) (bad bool, err error) {
 
 	var sb *loadtest.Switchboard
 	gatewayTool := o.server + "__" + o.tool
+	gatewayTools := []string{gatewayTool}
+	for i := 2; i <= o.upstreams; i++ {
+		gatewayTools = append(gatewayTools, upstreamName(i)+"__"+o.tool)
+	}
 	if slices.Contains(modes, modeHTTP) || slices.Contains(modes, modeStdio) {
 		sb, err = startSwitchboard(ctx, o, slices.Contains(modes, modeStdio), bins, up, wrap)
 		if err != nil {
 			return false, err
 		}
 		defer sb.Stop()
-		if err := sb.WaitTool(ctx, gatewayTool); err != nil {
+		if err := sb.WaitTool(ctx, gatewayTools...); err != nil {
 			return false, err
 		}
 	}
@@ -174,6 +194,7 @@ func run(ctx context.Context, o options) (bad bool, err error) {
 	rep := &loadtest.Report{
 		Date: time.Now().UTC().Truncate(time.Second), Command: commandLine(), Machine: loadtest.ThisMachine(),
 		Upstream: up.Name, Tool: o.tool, Arguments: args, Calls: o.calls, Warmup: o.warmup,
+		Upstreams: o.upstreams, Rate: o.rate,
 	}
 	if o.calls == 0 {
 		rep.Duration = o.duration.String()
@@ -184,11 +205,13 @@ levels:
 	for _, n := range levels {
 		for _, mode := range modes {
 			spec := loadtest.Spec{Mode: mode, Sessions: n, Tool: o.tool, Args: args,
-				Duration: o.duration, Calls: o.calls, Warmup: o.warmup, Timeout: o.timeout}
+				Duration: o.duration, Calls: o.calls, Warmup: o.warmup, Timeout: o.timeout, Rate: o.rate}
 			switch mode {
 			case modeHTTP, modeStdio:
 				spec.Tool = gatewayTool
+				spec.Tools = gatewayTools
 				spec.GatewayPID = sb.PID()
+				spec.MetricsURL = loadtest.MetricsURL(sb.URL)
 				spec.Target = loadtest.HTTPTarget{URL: sb.URL}
 				if mode == modeStdio {
 					if spec.Target, err = sb.Bridge(); err != nil {
@@ -323,10 +346,18 @@ func startSwitchboard(ctx context.Context, o options, bridged bool, bins *binari
 	if o.url != "" {
 		return loadtest.AttachSwitchboard(o.url, o.home, bin, o.pid, wrap)
 	}
+	servers := map[string]*config.Server{serverName: up.Server()}
+	for i := 2; i <= o.upstreams; i++ {
+		servers[upstreamName(i)] = up.Server()
+	}
 	return loadtest.StartSwitchboard(ctx, loadtest.SwitchboardOptions{
-		Binary: bin, Servers: map[string]*config.Server{serverName: up.Server()}, Wrap: wrap,
+		Binary: bin, Servers: servers, Wrap: wrap,
 	})
 }
+
+// upstreamName is the server name of the i-th copy of the upstream (i >=
+// 2; the first is "load").
+func upstreamName(i int) string { return fmt.Sprintf("%s-%d", serverName, i) }
 
 func parseLevels(s string) ([]int, error) {
 	var levels []int
