@@ -106,7 +106,7 @@ func TestConfigEditsApplyLiveAndABrokenEditKeepsTheLastGoodConfig(t *testing.T) 
 	began := time.Now()
 	writeConfig(t, path, map[string]any{"alpha": map[string]any{"command": bin}})
 	approve(t, d, "alpha")
-	testdeps.Eventually(t, 3*time.Second, "alpha's tools listed after the edit", func() bool { return slices.Contains(testdeps.ToolNames(t, c), "alpha__echo") })
+	testdeps.Eventually(t, 10*time.Second, "alpha's tools listed after the edit", func() bool { return slices.Contains(testdeps.ToolNames(t, c), "alpha__echo") })
 	t.Logf("edit to tools listed: %s", time.Since(began))
 
 	// A broken edit is refused; alpha keeps serving.

@@ -18,7 +18,12 @@ import (
 // in Switchboard (a server added later is quarantined until then).
 func approve(t *testing.T, d *daemon.Daemon, name string) {
 	t.Helper()
-	testdeps.Eventually(t, 3*time.Second, name+" configured", func() bool { return d.Gateway().Server(name) != nil })
+	// A person approves what they have seen: wait until the server's tools
+	// are listed.
+	testdeps.Eventually(t, 10*time.Second, name+" configured and its tools listed", func() bool {
+		u := d.Gateway().Server(name)
+		return u != nil && len(u.Catalog().Tools) > 0
+	})
 	u := d.Gateway().Server(name)
 	if _, err := d.Trust().ApproveServer(name, u.Config(), u.Catalog().Tools, "test", "", false); err != nil {
 		t.Fatal(err)
