@@ -121,7 +121,9 @@ func isAlpha(w string) bool {
 func terms(s string) []string {
 	words := split(s)
 	for i, w := range words {
-		words[i] = stem(w)
+		if !off.stem {
+			words[i] = stem(w)
+		}
 	}
 	return words
 }

@@ -191,3 +191,39 @@ func TestTune(t *testing.T) {
 		}
 	}
 }
+
+// TestAblation prints the figures with each part of the ranking turned off
+// in turn (SB_SEARCH_ABLATION=1), for docs/benchmarks.md.
+func TestAblation(t *testing.T) {
+	if os.Getenv("SB_SEARCH_ABLATION") == "" {
+		t.Skip("measurement for the docs")
+	}
+	docs, queries := loadLabelled(t)
+	defer toolsearch.SetOffForTest("")
+	variants := []struct {
+		label string
+		set   func()
+	}{
+		{"everything on", func() {}},
+		{"without related terms", func() { toolsearch.SetOffForTest("related") }},
+		{"without value hints", func() { toolsearch.SetOffForTest("hints") }},
+		{"without typo/prefix", func() { toolsearch.SetOffForTest("fuzzy") }},
+		{"without stemming", func() { toolsearch.SetOffForTest("stem") }},
+		{"without coordination", func() { toolsearch.SetCoordinationForTest(0) }},
+		{"BM25F only", func() {
+			for _, p := range []string{"related", "hints", "fuzzy", "stem"} {
+				toolsearch.SetOffForTest(p)
+			}
+			toolsearch.SetCoordinationForTest(0)
+		}},
+	}
+	for _, v := range variants {
+		toolsearch.SetOffForTest("")
+		old := toolsearch.SetCoordinationForTest(1)
+		v.set()
+		idx := toolsearch.NewIndex()
+		idx.Set("", docs)
+		t.Logf("%-24s all: %v | heldout: %v", v.label, evaluate(idx, queries, ""), evaluate(idx, queries, "heldout"))
+		toolsearch.SetCoordinationForTest(old)
+	}
+}

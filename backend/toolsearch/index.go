@@ -95,6 +95,10 @@ const (
 // matches, by which its score is multiplied.
 var coordination = 1.0
 
+// off turns parts of the ranking off, for measuring what each one brings
+// (the ablation in eval_test.go); all are on in use.
+var off struct{ related, fuzzy, hints, stem bool }
+
 // relatedWeight is the weight of a term found through the related-terms
 // table.
 var relatedWeight = 0.6
@@ -423,13 +427,17 @@ type weighted struct {
 // word, the known words it is a typo of or the beginning of.
 func (s *snapshot) expand(words []string) [][]weighted {
 	groups := make([][]weighted, 0, len(words))
+	related := relatedTerms
+	if off.related {
+		related = nil
+	}
 	for _, w := range words {
 		g := []weighted{{w, 1}}
 		_, known := s.ids[w]
-		for _, r := range relatedTerms[w] {
+		for _, r := range related[w] {
 			g = addTerm(g, r, relatedWeight)
 		}
-		if !known {
+		if !known && !off.fuzzy {
 			for _, t := range s.typos(w) {
 				g = addTerm(g, t, fuzzyWeight)
 			}
@@ -573,6 +581,9 @@ func (s *snapshot) search(q string, limit int) []Hit {
 	total, group, inGroup, covered := b.total[:n], b.group[:n], b.inGroup[:n], b.covered[:n]
 	touched := b.touched[:0]
 	groups := s.expand(words)
+	if off.hints {
+		kinds = nil
+	}
 	for _, k := range kinds {
 		var g []weighted
 		for _, t := range valueHints[k] {

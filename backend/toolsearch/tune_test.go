@@ -8,3 +8,20 @@ func SetFieldWeightForTest(f int, v float64) float64 {
 	fieldWeight[f] = v
 	return old
 }
+
+// SetOffForTest turns parts of the ranking off: "related", "fuzzy",
+// "hints", "stem"; "" turns all back on.
+func SetOffForTest(part string) {
+	switch part {
+	case "related":
+		off.related = true
+	case "fuzzy":
+		off.fuzzy = true
+	case "hints":
+		off.hints = true
+	case "stem":
+		off.stem = true
+	default:
+		off.related, off.fuzzy, off.hints, off.stem = false, false, false, false
+	}
+}
