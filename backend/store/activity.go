@@ -131,13 +131,6 @@ func validID(id string) bool {
 	return true
 }
 
-// timeKey is the smallest activity key at time t.
-func timeKey(t time.Time) []byte {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], unixNanos(t))
-	return []byte(activityPrefix + hex.EncodeToString(b[:]) + "00000000")
-}
-
 // Record queues r for writing and returns at once. It never blocks: when the
 // queue is full the record is dropped and counted (see Dropped). A zero Time
 // becomes now and an empty ID is assigned. Arguments are redacted by the
@@ -198,7 +191,7 @@ func (s *Store) Retention() time.Duration { return time.Duration(s.retention.Loa
 // pruneActivity deletes records stamped before t. Keys are time-ordered, so
 // this reads only the keys it deletes.
 func (s *Store) pruneActivity(before time.Time) (int, error) {
-	end := timeKey(before)
+	end := timeKey(activityPrefix, before)
 	var keys [][]byte
 	err := s.db.View(func(txn *badger.Txn) error {
 		opts := badger.DefaultIteratorOptions
@@ -426,13 +419,13 @@ func (s *Store) ListActivity(f ActivityFilter) ([]ActivityRecord, string, error)
 		}
 	}
 	if !f.Until.IsZero() {
-		if k := timeKey(f.Until); bytes.Compare(k, upper) < 0 {
+		if k := timeKey(activityPrefix, f.Until); bytes.Compare(k, upper) < 0 {
 			upper = k
 		}
 	}
 	var lower []byte
 	if !f.Since.IsZero() {
-		lower = timeKey(f.Since)
+		lower = timeKey(activityPrefix, f.Since)
 	}
 
 	// Cheap byte checks before decoding: a record can only match if its JSON

@@ -1,9 +1,6 @@
 package store
 
 import (
-	"bytes"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -72,77 +69,12 @@ func ValidAuditID(id string) bool { return validID(id) }
 // ListAudit returns records matching f, newest first, and a cursor for the
 // next page ("" when there is none).
 func (s *Store) ListAudit(f AuditFilter) ([]AuditRecord, string, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = defaultListLimit
-	}
-	limit = min(limit, maxListLimit)
-	upper := []byte(auditPrefix + "g")
-	if f.Cursor != "" {
-		if !validID(f.Cursor) {
-			return nil, "", fmt.Errorf("store: invalid audit cursor %q", f.Cursor)
-		}
-		upper = []byte(auditPrefix + f.Cursor)
-	}
-	if !f.Until.IsZero() {
-		if k := auditTimeKey(f.Until); bytes.Compare(k, upper) < 0 {
-			upper = k
-		}
-	}
-	var lower []byte
-	if !f.Since.IsZero() {
-		lower = auditTimeKey(f.Since)
-	}
-	out := make([]AuditRecord, 0, min(limit, 64))
-	more := false
-	err := s.db.View(func(txn *badger.Txn) error {
-		opts := badger.DefaultIteratorOptions
-		opts.Reverse = true
-		opts.Prefix = []byte(auditPrefix)
-		it := txn.NewIterator(opts)
-		defer it.Close()
-		for it.Seek(upper); it.Valid(); it.Next() {
-			k := it.Item().Key()
-			if bytes.Compare(k, upper) >= 0 {
-				continue
-			}
-			if lower != nil && bytes.Compare(k, lower) < 0 {
-				break
-			}
-			var r AuditRecord
-			if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &r) }); err != nil {
-				return fmt.Errorf("decode audit record %s: %w", k, err)
-			}
-			if !f.matches(&r) {
-				continue
-			}
-			if len(out) == limit {
-				more = true
-				break
-			}
-			out = append(out, r)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, "", fmt.Errorf("store: list audit: %w", err)
-	}
-	next := ""
-	if more {
-		next = out[len(out)-1].ID
-	}
-	return out, next, nil
+	q := pageQuery{prefix: auditPrefix, what: "audit", cursor: f.Cursor, since: f.Since, until: f.Until, limit: f.Limit}
+	return listPage(s, q, func(r *AuditRecord) string { return r.ID }, f.matches)
 }
 
 func (f *AuditFilter) matches(r *AuditRecord) bool {
 	typeOK := f.Type == "" || r.Type == f.Type ||
 		strings.HasSuffix(f.Type, ".") && strings.HasPrefix(r.Type, f.Type)
 	return typeOK && (f.Server == "" || r.Server == f.Server)
-}
-
-// auditTimeKey is the smallest audit key at time t.
-func auditTimeKey(t time.Time) []byte {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], unixNanos(t))
-	return []byte(auditPrefix + hex.EncodeToString(b[:]) + "00000000")
 }

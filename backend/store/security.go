@@ -1,9 +1,6 @@
 package store
 
 import (
-	"bytes"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -113,66 +110,8 @@ func (s *Store) GetSecurity(id string) (SecurityRecord, error) {
 // ListSecurity returns records matching f, newest first, and a cursor for
 // the next page ("" when there is none).
 func (s *Store) ListSecurity(f SecurityFilter) ([]SecurityRecord, string, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = defaultListLimit
-	}
-	limit = min(limit, maxListLimit)
-	upper := []byte(securityPrefix + "g")
-	if f.Cursor != "" {
-		if !validID(f.Cursor) {
-			return nil, "", fmt.Errorf("store: invalid security cursor %q", f.Cursor)
-		}
-		upper = []byte(securityPrefix + f.Cursor)
-	}
-	if !f.Until.IsZero() {
-		if k := securityTimeKey(f.Until); bytes.Compare(k, upper) < 0 {
-			upper = k
-		}
-	}
-	var lower []byte
-	if !f.Since.IsZero() {
-		lower = securityTimeKey(f.Since)
-	}
-	out := make([]SecurityRecord, 0, min(limit, 64))
-	more := false
-	err := s.db.View(func(txn *badger.Txn) error {
-		opts := badger.DefaultIteratorOptions
-		opts.Reverse = true
-		opts.Prefix = []byte(securityPrefix)
-		it := txn.NewIterator(opts)
-		defer it.Close()
-		for it.Seek(upper); it.Valid(); it.Next() {
-			k := it.Item().Key()
-			if bytes.Compare(k, upper) >= 0 {
-				continue
-			}
-			if lower != nil && bytes.Compare(k, lower) < 0 {
-				break
-			}
-			var r SecurityRecord
-			if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &r) }); err != nil {
-				return fmt.Errorf("decode security record %s: %w", k, err)
-			}
-			if !f.matches(&r) {
-				continue
-			}
-			if len(out) == limit {
-				more = true
-				break
-			}
-			out = append(out, r)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, "", fmt.Errorf("store: list security events: %w", err)
-	}
-	next := ""
-	if more {
-		next = out[len(out)-1].ID
-	}
-	return out, next, nil
+	q := pageQuery{prefix: securityPrefix, what: "security events", cursor: f.Cursor, since: f.Since, until: f.Until, limit: f.Limit}
+	return listPage(s, q, func(r *SecurityRecord) string { return r.ID }, f.matches)
 }
 
 func (f *SecurityFilter) matches(r *SecurityRecord) bool {
@@ -181,10 +120,4 @@ func (f *SecurityFilter) matches(r *SecurityRecord) bool {
 	levelOK := f.Level == "" || LevelRank(r.Level) >= LevelRank(f.Level)
 	return typeOK && levelOK && (f.Server == "" || r.Server == f.Server) &&
 		(f.Principal == "" || r.Principal == f.Principal)
-}
-
-func securityTimeKey(t time.Time) []byte {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], unixNanos(t))
-	return []byte(securityPrefix + hex.EncodeToString(b[:]) + "00000000")
 }
