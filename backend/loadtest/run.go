@@ -242,7 +242,13 @@ func measure(ctx context.Context, clients []*client.Client, reqs []mcp.CallToolR
 					if left.Add(-1) < 0 {
 						return
 					}
-				} else if time.Since(start) >= d || (interval > 0 && due.Sub(start) >= d) {
+				} else if interval > 0 {
+					// Open loop: every call due within the window is
+					// made, even when calls run late.
+					if due.Sub(start) >= d {
+						return
+					}
+				} else if time.Since(start) >= d {
 					return
 				}
 				t0 := time.Now()

@@ -141,6 +141,9 @@ func run(ctx context.Context, o options) (bad bool, err error) {
 	if o.rate < 0 {
 		return false, errors.New("--rate must not be negative")
 	}
+	if o.upstreams == 0 {
+		o.upstreams = 1
+	}
 	if o.upstreams < 1 || (o.upstreams > 1 && o.url != "") {
 		return false, errors.New("--upstreams must be at least 1, and more than 1 only for a Switchboard the tool starts")
 	}

@@ -92,3 +92,46 @@ func TestFlagLists(t *testing.T) {
 		t.Error("unknown mode accepted")
 	}
 }
+
+// TestOpenLoopOverSeveralUpstreams runs at a fixed rate per session over
+// three copies of the upstream: every call due in the window is made (a
+// count fixed by the schedule: 3 sessions x 20 calls/s x 1 s), none fails,
+// and the gateway's goroutines are read before, during and after.
+func TestOpenLoopOverSeveralUpstreams(t *testing.T) {
+	dir := t.TempDir()
+	o := options{
+		upstream: "testserver-stdio", modes: "gateway-http", sessions: "3", rate: 20, upstreams: 3,
+		duration: time.Second, warmup: 3, tool: "echo", timeout: 30 * time.Second, server: serverName,
+		jsonPath: filepath.Join(dir, "load.json"),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	bad, err := run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad {
+		t.Fatal("the run had errors")
+	}
+	raw, err := os.ReadFile(o.jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep loadtest.Report
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 1 || rep.Upstreams != 3 || rep.Rate != 20 {
+		t.Fatalf("report: %+v", rep)
+	}
+	r := rep.Results[0]
+	if r.Calls != 60 || r.Errors != 0 || r.Rate != 20 {
+		t.Errorf("%d calls, %d errors (%s), rate %g: want 60 calls, none failed", r.Calls, r.Errors, r.FirstError, r.Rate)
+	}
+	if r.GoroutinesBefore == nil || r.GoroutinesPeak == nil || r.GoroutinesAfter == nil || r.GatewayRSSAfterMB == nil {
+		t.Fatalf("gateway figures missing: %+v", r)
+	}
+	if *r.GoroutinesPeak < *r.GoroutinesBefore {
+		t.Errorf("goroutines: %d before, peak %d", *r.GoroutinesBefore, *r.GoroutinesPeak)
+	}
+}
