@@ -108,3 +108,22 @@ load: build
 	@mkdir -p docs/load
 	$(BIN)/switchboard-load --switchboard $(BIN)/switchboard --testserver $(BIN)/switchboard-testserver \
 		--sessions 1,8,32 --duration 3s --json docs/load/latest.json --plot docs/load/latency.png $(LOAD_ARGS)
+
+# The long fault and soak tests: backend/faults with SB_SOAK=1 (1,000
+# sessions over 100 upstreams making 100,000 calls; longer crash loops,
+# stderr floods and bursts; 10,000 abandoned sessions), then the scale run
+# of the load tool (1,000 sessions at 1 call/s each over 100 upstreams).
+# `make test` runs the short versions of the same tests. See
+# docs/benchmarks.md, "Scale, faults and soak".
+.PHONY: soak
+# The scale run goes ahead even when a test failed; the target fails if
+# either did.
+soak: build
+	@status=0; \
+	SB_SOAK=1 $(GO) test -count=1 -v -timeout 60m ./backend/faults/ || status=1; \
+	mkdir -p docs/load; \
+	$(GO) build -o $(BIN)/switchboard-load ./cmd/switchboard-load && \
+	$(BIN)/switchboard-load --switchboard $(BIN)/switchboard --testserver $(BIN)/switchboard-testserver \
+		--modes gateway-http --sessions 1000 --rate 1 --upstreams 100 --duration 60s --warmup 1000 \
+		--json docs/load/scale.json $(SOAK_ARGS) || status=1; \
+	exit $$status
