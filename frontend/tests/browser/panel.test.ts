@@ -2,11 +2,12 @@
 // adds a server by pasting JSON, approves it, test-calls a tool, finds the
 // call in the activity log, disables the server, and sees changes made
 // elsewhere arrive live. Every page is screenshotted into frontend/test-artifacts/.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { Browser, Switchboard, TESTSERVER, until } from './harness';
+import { Browser, REPO, Switchboard, TESTSERVER, until } from './harness';
 
 const sb = new Switchboard();
 const browser = new Browser();
@@ -65,6 +66,10 @@ describe('control panel', () => {
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     expect(page.url()).not.toContain(sb.key);
     expect(await page.evaluate(() => localStorage.getItem('switchboard.apiKey'))).toBe(sb.key);
+    // First paint well within a second from localhost.
+    const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
+    expect(fcp).toBeGreaterThan(0);
+    expect(fcp).toBeLessThan(1000);
     await until('the event stream to connect', async () => (await text('[data-testid="link-state"]')).includes('Live'));
     await browser.shot(page, '01-dashboard-empty');
     // An open panel sent to a page with a key (no reload) takes it too.
@@ -275,6 +280,13 @@ describe('control panel', () => {
     await page.keyboard.press('Tab');
     const first = await page.evaluate(() => document.activeElement?.tagName);
     expect(['A', 'BUTTON']).toContain(first);
+  });
+
+  it('is small: the built panel is under 500 KB gzipped', () => {
+    const dir = join(REPO, 'frontend/dist/assets');
+    const total = readdirSync(dir).reduce((n, f) => n + gzipSync(readFileSync(join(dir, f))).length, 0);
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBeLessThan(500 * 1024);
   });
 
   it('had no script errors', () => {
