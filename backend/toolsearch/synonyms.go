@@ -73,6 +73,8 @@ mr: merge request
 = wiki confluence
 = repos projects
 
+make new: create
+cancel: delete remove stop
 remember memorize memorise recall keep: memory create entity observation add store knowledge
 forget unlearn: delete entity observation memory
 know knew told: memory knowledge graph search read observation
