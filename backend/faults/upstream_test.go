@@ -235,8 +235,10 @@ func TestStderrFloodKeepsMemoryBounded(t *testing.T) {
 // finish (slow is not an error), and the goroutines they used are gone
 // afterwards.
 func TestSlowAndGarbageServersHoldUpNobody(t *testing.T) {
+	// The slow server runs every call at once (mcp-go's stdio server
+	// would run 5 and queue the rest), so its calls all end together.
 	g := startGateway(t, "", map[string]*config.Server{
-		"slow":  testServer(t, nil),
+		"slow":  testServer(t, map[string]string{"SB_TEST_STDIO_WORKERS": "100"}),
 		"messy": testServer(t, nil),
 		"good":  testServer(t, nil),
 	})
