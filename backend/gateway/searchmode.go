@@ -98,15 +98,19 @@ func (e *endpoint) exposure(tools []server.ServerTool) []server.ServerTool {
 	byServer := map[string][]toolsearch.Doc{}
 	defs := make(map[string]mcp.Tool, len(tools))
 	docs := make(map[string]cachedDoc, len(tools))
+	tagsOf := map[string][]string{}
 	for _, t := range tools {
 		tg, ok := rt.tools[t.Tool.Name]
 		if !ok {
 			continue
 		}
 		defs[t.Tool.Name] = t.Tool
-		var tags []string
-		if u := e.g.upstream(tg.server); u != nil {
-			tags = u.Config().Tags
+		tags, seen := tagsOf[tg.server]
+		if !seen {
+			if u := e.g.upstream(tg.server); u != nil {
+				tags = u.Config().Tags
+			}
+			tagsOf[tg.server] = tags
 		}
 		d, ok := st.cached(t.Tool, tg)
 		if !ok {
