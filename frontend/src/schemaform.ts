@@ -39,7 +39,27 @@ function typeOf(s: Schema): string | undefined {
   return undefined;
 }
 
-function fieldOf(name: string, path: string, s: Schema, required: boolean, depth: number): Field {
+/** Follows a local $ref (#/$defs/x, #/definitions/x) within the root schema. */
+function resolveRef(s: Schema, root: Schema): Schema {
+  let cur = s;
+  // A few hops at most: a chain of refs, or a loop, ends as a JSON field.
+  for (let hops = 0; hops < 5 && typeof cur.$ref === 'string'; hops++) {
+    const ref = cur.$ref as string;
+    if (!ref.startsWith('#/')) return cur;
+    let target: unknown = root;
+    for (const part of ref.slice(2).split('/')) {
+      const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
+      target = isObj(target) ? target[key] : undefined;
+    }
+    if (!isObj(target)) return cur;
+    const { $ref: _ref, ...rest } = cur;
+    cur = { ...target, ...rest };
+  }
+  return cur;
+}
+
+function fieldOf(name: string, path: string, raw: Schema, required: boolean, depth: number, root: Schema): Field {
+  const s = resolveRef(raw, root);
   const base = {
     path,
     name,
@@ -63,7 +83,7 @@ function fieldOf(name: string, path: string, s: Schema, required: boolean, depth
       // Nested objects with known properties get their own fields; deep or
       // open-ended ones are typed as JSON.
       if (isObj(s.properties) && depth < 3 && !s.additionalProperties) {
-        return { ...base, kind: 'object', fields: fieldsOf(s, path, depth + 1) };
+        return { ...base, kind: 'object', fields: fieldsOf(s, path, depth + 1, root) };
       }
       return { ...base, kind: 'json', expect: 'object', multiline: true };
     case 'array':
@@ -73,18 +93,18 @@ function fieldOf(name: string, path: string, s: Schema, required: boolean, depth
   return { ...base, kind: 'json', expect: 'any JSON value', multiline: true };
 }
 
-function fieldsOf(schema: Schema, prefix: string, depth: number): Field[] {
+function fieldsOf(schema: Schema, prefix: string, depth: number, root: Schema): Field[] {
   const props = isObj(schema.properties) ? schema.properties : {};
   const req = new Set(Array.isArray(schema.required) ? schema.required.map(String) : []);
   return Object.entries(props).map(([name, sub]) =>
-    fieldOf(name, prefix ? `${prefix}.${name}` : name, isObj(sub) ? sub : {}, req.has(name), depth),
+    fieldOf(name, prefix ? `${prefix}.${name}` : name, isObj(sub) ? sub : {}, req.has(name), depth, root),
   );
 }
 
 /** The fields of a tool's input schema (an object schema; anything else has none). */
 export function fieldsFor(schema: unknown): Field[] {
   if (!isObj(schema)) return [];
-  return fieldsOf(schema, '', 0);
+  return fieldsOf(resolveRef(schema, schema), '', 0, schema);
 }
 
 /** What the form holds: text as typed, booleans as booleans. */

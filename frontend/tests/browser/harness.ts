@@ -155,6 +155,8 @@ export class Browser {
   }
 
   async shot(page: Page, name: string) {
+    // From the top, so the sticky side bar is drawn where a person sees it.
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
   }
 

@@ -135,6 +135,31 @@ describe('control panel', () => {
     await browser.shot(page, '06-server-tools-call');
   });
 
+  it('makes forms for richer schemas, and shows a tool error as one', async () => {
+    await go('#/servers/echo');
+    // A $ref to $defs becomes fields of its own.
+    await page.getByTestId('try-json_schema_2020_12_tool').click();
+    const form = page.locator('[data-tool="json_schema_2020_12_tool"] [data-testid="schema-form"]');
+    await form.getByLabel(/^name/).fill('Ada');
+    await form.getByLabel(/^street/).fill('1 Main St');
+    await form.getByLabel(/^city/).fill('Springfield');
+    await browser.shot(page, '06b-schema-form-ref');
+    await form.getByRole('button', { name: 'Call' }).click();
+    await page.locator('[data-tool="json_schema_2020_12_tool"] [data-testid="call-result"]').waitFor();
+    // The arguments went out nested, as the schema says.
+    const recorded = async () =>
+      (await sb.api<{ items: { arguments_preview: string }[] | null }>('GET', '/api/v1/activity?tool=json_schema_2020_12_tool')).items ?? [];
+    await until('the call to be recorded', async () => (await recorded()).length > 0);
+    expect(JSON.parse((await recorded())[0].arguments_preview)).toEqual({ name: 'Ada', address: { street: '1 Main St', city: 'Springfield' } });
+    // The fail tool answers isError: shown as the tool's error, not as a result.
+    await page.getByTestId('try-fail').click();
+    const fail = page.locator('[data-tool="fail"]');
+    await fail.getByLabel(/^message/).fill('disk full');
+    await fail.getByRole('button', { name: 'Call' }).click();
+    await fail.getByText('The tool answered with an error').waitFor();
+    await fail.getByText('disk full').first().waitFor();
+  });
+
   it('finds the call in the activity log, with its detail', async () => {
     await go('#/activity');
     const row = page.locator('[data-testid="activity-table"] tr', { hasText: 'echo' }).filter({ hasText: 'hello from the panel' }).first();
@@ -249,6 +274,37 @@ describe('control panel', () => {
     await page.keyboard.press('Escape');
     const list = await sb.api<{ servers: { name: string }[] }>('GET', '/api/v1/servers');
     expect(list.servers.map((x) => x.name)).toEqual(['echo']);
+  });
+
+  it('makes an API key, shows it once, and revokes it', async () => {
+    await go('#/keys');
+    await page.getByRole('button', { name: 'New key' }).click();
+    await page.getByLabel(/Name/).fill('ci-script');
+    await page.getByLabel('Role').selectOption('viewer');
+    await page.locator('dialog').getByRole('button', { name: 'Create' }).click();
+    const shown = (await page.getByTestId('new-key').innerText()).trim();
+    expect(shown).toMatch(/^sb_/);
+    // The new key works, with the role it was given.
+    const me = await fetch(`${sb.base}/api/v1/system/me`, { headers: { 'X-API-Key': shown } }).then((r) => r.json());
+    expect(me.role).toBe('viewer');
+    await page.keyboard.press('Escape');
+    const row = page.locator('tr', { hasText: 'ci-script' });
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByText('revoked').waitFor();
+    expect((await fetch(`${sb.base}/api/v1/system/me`, { headers: { 'X-API-Key': shown } })).status).toBe(401);
+    // The key is never shown again.
+    expect(await page.content()).not.toContain(shown);
+  });
+
+  it('stores a secret by name and never shows its value', async () => {
+    await go('#/secrets');
+    await page.getByRole('button', { name: 'New secret' }).click();
+    await page.getByLabel(/^Name/).fill('TEST_TOKEN');
+    await page.getByLabel(/^Value/).fill('s3cr3t-value-9f8e');
+    await page.locator('dialog').getByRole('button', { name: 'Save' }).click();
+    await page.locator('td', { hasText: 'TEST_TOKEN' }).waitFor();
+    expect(await page.content()).not.toContain('s3cr3t-value-9f8e');
+    await browser.shot(page, '19b-secrets-set');
   });
 
   it('shows every other page', async () => {

@@ -45,6 +45,24 @@ describe('fieldsFor', () => {
     expect(fieldsFor('nope')).toEqual([]);
   });
 
+  it('follows local $refs, and asks for JSON when a ref cannot be followed', () => {
+    const f = fieldsFor({
+      type: 'object',
+      $defs: { address: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } }, required: ['city'] }, loop: { $ref: '#/$defs/loop' } },
+      properties: { home: { $ref: '#/$defs/address', description: 'Where you live' }, away: { $ref: 'https://example.com/x.json' }, odd: { $ref: '#/$defs/loop' }, gone: { $ref: '#/$defs/nope' } },
+    });
+    const home = f.find((x) => x.name === 'home')!;
+    expect(home.kind).toBe('object');
+    expect(home.description).toBe('Where you live');
+    expect(home.fields?.map((x) => [x.path, x.required])).toEqual([
+      ['home.street', false],
+      ['home.city', true],
+    ]);
+    expect(f.filter((x) => x.kind === 'json').map((x) => x.name)).toEqual(['away', 'odd', 'gone']);
+    const r = buildArguments(f, { 'home.city': 'Springfield', 'home.street': '' });
+    expect(r).toEqual({ args: { home: { city: 'Springfield' } }, errors: {} });
+  });
+
   it('stops nesting after a few levels and asks for JSON', () => {
     const deep = { type: 'object', properties: { a: { type: 'object', properties: { b: { type: 'object', properties: { c: { type: 'object', properties: { d: { type: 'object', properties: { e: { type: 'string' } } } } } } } } } } };
     const a = fieldsFor(deep)[0];
