@@ -14,9 +14,9 @@ import (
 
 // searchEndpoint is an endpoint in search mode whose routes hold n tools
 // of n/40 servers, as sync would leave them.
-func searchEndpoint(b *testing.B, n int) (*endpoint, []server.ServerTool) {
+func searchEndpoint(tb testing.TB, n int) (*endpoint, []server.ServerTool) {
 	g := New(Options{Logger: slog.New(slog.DiscardHandler)})
-	b.Cleanup(g.Close)
+	tb.Cleanup(g.Close)
 	g.mu.Lock()
 	g.cfg = &config.Config{ToolExposure: config.ExposureSearch, Servers: map[string]*config.Server{}}
 	g.mu.Unlock()
@@ -71,9 +71,7 @@ func BenchmarkSearchSyncOneServerChanged10k(b *testing.B) {
 }
 
 func TestSearchSyncFindsChanges(t *testing.T) {
-	b := &testing.B{}
-	e, tools := searchEndpoint(b, 200)
-	defer g(e).Close()
+	e, tools := searchEndpoint(t, 200)
 	if got := e.exposure(tools); len(got) != 3 {
 		t.Fatalf("search mode exposes %d tools", len(got))
 	}
@@ -83,5 +81,3 @@ func TestSearchSyncFindsChanges(t *testing.T) {
 		t.Fatalf("a changed description is not searched: %v", hits)
 	}
 }
-
-func g(e *endpoint) *Gateway { return e.g }
