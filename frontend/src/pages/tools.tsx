@@ -16,7 +16,12 @@ export function Tools() {
     const t = setTimeout(() => setQuery(q.trim()), 250);
     return () => clearTimeout(t);
   }, [q]);
-  const tools = useLoad(() => api.get<{ tools: ToolInfo[]; total: number }>('/api/v1/tools', { q: query, limit: query ? 50 : undefined }), [query]);
+  // The answer keeps the words it answers, so the list is never labelled
+  // with words typed since.
+  const tools = useLoad(
+    async () => ({ q: query, ...(await api.get<{ tools: ToolInfo[]; total: number }>('/api/v1/tools', { q: query, limit: query ? 50 : undefined })) }),
+    [query],
+  );
   const refresh = useDebounced(tools.reload, 500);
   useEvents(['tools.changed'], refresh);
   const list = (tools.data?.tools ?? []).filter((t) => !onlyExposed || t.exposed);
@@ -41,7 +46,7 @@ export function Tools() {
       {!tools.data && !tools.error && <Loading what="tools" />}
       {tools.data && (
         <p class="muted small" role="status">
-          {query ? `${list.length} tools match “${query}”, best first.` : `${list.length} tools.`}
+          {tools.data.q ? `${list.length} tools match “${tools.data.q}”, best first.` : `${list.length} tools.`}
         </p>
       )}
       {list.length > 0 && (
