@@ -104,6 +104,33 @@ function KeyPrompt({ onKey, reason }: { onKey: (k: string) => void; reason: stri
   );
 }
 
+/** How many servers and tools await approval, kept current by the event stream. */
+function usePending(api: Api, events: EventHub, on: boolean): number {
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    if (!on) return;
+    let stop = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = () =>
+      api
+        .get<{ servers: unknown[] | null; tools: unknown[] | null }>('/api/v1/quarantine')
+        .then((q) => !stop && setN((q.servers?.length ?? 0) + (q.tools?.length ?? 0)))
+        // The count is a hint; the Quarantine page shows any error in full.
+        .catch(() => {});
+    load();
+    const off = events.on(['quarantine', 'server.added', 'server.removed', 'tools.changed'], () => {
+      clearTimeout(timer);
+      timer = setTimeout(load, 300);
+    });
+    return () => {
+      stop = true;
+      clearTimeout(timer);
+      off();
+    };
+  }, [api, events, on]);
+  return n;
+}
+
 function App() {
   const [key, setKey] = useState(keys.get());
   const [rejected, setRejected] = useState(false);
@@ -140,6 +167,7 @@ function App() {
     [],
   );
 
+  const pending = usePending(api, events, !!key && !rejected);
   useEffect(() => {
     if (!key || rejected) return;
     const off = events.onState(setLink);
@@ -229,6 +257,11 @@ function App() {
               <li key={p}>
                 <a href={href(...(p ? [p] : []))} aria-current={route.page === p ? 'page' : undefined}>
                   {label}
+                  {p === 'quarantine' && pending > 0 && (
+                    <span class="count" data-testid="pending-count" aria-label={`${pending} awaiting approval`}>
+                      {pending}
+                    </span>
+                  )}
                 </a>
               </li>
             ))}

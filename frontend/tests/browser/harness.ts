@@ -135,6 +135,8 @@ export class Browser {
         '--disable-component-update',
         '--disable-sync',
         '--no-first-run',
+        // Containers often have a small /dev/shm, which crashes tabs.
+        '--disable-dev-shm-usage',
       ],
     });
     mkdirSync(ARTIFACTS, { recursive: true });

@@ -92,6 +92,8 @@ describe('control panel', () => {
     // One server: the panel opens its page, where it waits for approval.
     await page.getByRole('heading', { name: 'echo' }).waitFor();
     await page.getByText('Awaiting approval').waitFor();
+    // The side bar counts what awaits approval.
+    await until('the quarantine count', async () => (await text('[data-testid="pending-count"]')) === '1');
     const cfg = await sb.api<{ mcpServers: Record<string, { command: string }> }>('GET', '/api/v1/config');
     expect(cfg.mcpServers.echo.command).toBe(TESTSERVER);
   });
@@ -116,6 +118,7 @@ describe('control panel', () => {
     await browser.shot(page, '05-quarantine');
     await page.getByTestId('approve-echo').click();
     await page.getByText('Nothing awaits approval.').waitFor();
+    await page.getByTestId('pending-count').waitFor({ state: 'detached' });
     const list = await sb.api<{ servers: { name: string; quarantined: boolean }[] }>('GET', '/api/v1/servers');
     expect(list.servers.find((s) => s.name === 'echo')?.quarantined).toBe(false);
   });
