@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -46,31 +47,37 @@ const (
 // searchState is one endpoint's index and the tools it holds, kept beside
 // the endpoint (endpoint.go is the call path; this stays out of it).
 type searchState struct {
-	index   *toolsearch.Index
-	mu      sync.RWMutex
-	tools   map[string]mcp.Tool // exposed name -> the tool as exposed
-	servers map[string][]toolsearch.Doc
-	docs    map[string]cachedDoc // exposed name -> its document, read from its schema
+	index *toolsearch.Index
+	mu    sync.RWMutex
+	tools map[string]*mcp.Tool // exposed name -> the tool as exposed
+	// servers holds each server's exposed tools as the last sync saw them;
+	// only exposure reads and writes it, under the endpoint's sync lock.
+	servers map[string]*serverTools
 }
 
-// cachedDoc is a tool's document and the schema it was read from: a sync
-// compares schemas (cheap) instead of decoding each again (not cheap with
-// 10,000 tools).
-type cachedDoc struct {
-	schema json.RawMessage
-	doc    toolsearch.Doc
+// serverTools is one server's exposed tools and their documents.
+type serverTools struct {
+	tools []mcp.Tool
+	names []string // the server's own names
+	tags  []string
+	docs  []toolsearch.Doc
 }
 
-// cached returns the document of a tool whose schema, description and
-// target are as they were at the last sync. Only exposure calls it, under
-// the endpoint's sync lock, so docs is not written meanwhile.
-func (st *searchState) cached(t mcp.Tool, tg target) (toolsearch.Doc, bool) {
-	c, ok := st.docs[t.Name]
-	if !ok || len(t.RawInputSchema) == 0 || !bytes.Equal(c.schema, t.RawInputSchema) ||
-		c.doc.Description != t.Description || c.doc.Server != tg.server || c.doc.Name != tg.name {
-		return toolsearch.Doc{}, false
+// same says whether a server's tools are as they were: then its documents
+// stand, and a sync of 10,000 unchanged tools copies, decodes and analyses
+// nothing.
+func (a *serverTools) same(tools []server.ServerTool, names, tags []string) bool {
+	if len(a.tools) != len(tools) || !slices.Equal(a.tags, tags) || !slices.Equal(a.names, names) {
+		return false
 	}
-	return c.doc, true
+	for i := range a.tools {
+		x, y := &a.tools[i], &tools[i].Tool
+		if x.Name != y.Name || x.Description != y.Description || len(x.RawInputSchema) == 0 ||
+			!bytes.Equal(x.RawInputSchema, y.RawInputSchema) {
+			return false
+		}
+	}
+	return true
 }
 
 var searchStates sync.Map // *endpoint -> *searchState
@@ -79,7 +86,7 @@ func (e *endpoint) search() *searchState {
 	if s, ok := searchStates.Load(e); ok {
 		return s.(*searchState)
 	}
-	s, _ := searchStates.LoadOrStore(e, &searchState{index: toolsearch.NewIndex(), tools: map[string]mcp.Tool{}})
+	s, _ := searchStates.LoadOrStore(e, &searchState{index: toolsearch.NewIndex(), tools: map[string]*mcp.Tool{}})
 	return s.(*searchState)
 }
 
@@ -95,49 +102,77 @@ func (e *endpoint) exposure(tools []server.ServerTool) []server.ServerTool {
 	}
 	st := e.search()
 	rt := e.routes.Load()
-	byServer := map[string][]toolsearch.Doc{}
-	defs := make(map[string]mcp.Tool, len(tools))
-	docs := make(map[string]cachedDoc, len(tools))
-	tagsOf := map[string][]string{}
-	for _, t := range tools {
+	// sync lists each server's tools together; a run is one server's.
+	type run struct {
+		server   string
+		from, to int
+		names    []string
+	}
+	var runs []run
+	for i, t := range tools {
 		tg, ok := rt.tools[t.Tool.Name]
 		if !ok {
 			continue
 		}
-		defs[t.Tool.Name] = t.Tool
-		tags, seen := tagsOf[tg.server]
-		if !seen {
-			if u := e.g.upstream(tg.server); u != nil {
-				tags = u.Config().Tags
-			}
-			tagsOf[tg.server] = tags
+		if len(runs) == 0 || runs[len(runs)-1].server != tg.server || runs[len(runs)-1].to != i {
+			runs = append(runs, run{server: tg.server, from: i, to: i})
 		}
-		d, ok := st.cached(t.Tool, tg)
-		if !ok {
-			d = toolsearch.DocFromSchema(toolSchema(t.Tool))
-			d.ID, d.Name, d.Description, d.Server = t.Tool.Name, tg.name, t.Tool.Description, tg.server
-			if len(t.Tool.RawInputSchema) > 0 {
-				docs[t.Tool.Name] = cachedDoc{schema: t.Tool.RawInputSchema, doc: d}
-			}
-		} else {
-			docs[t.Tool.Name] = st.docs[t.Tool.Name]
-		}
-		d.Tags = tags
-		byServer[tg.server] = append(byServer[tg.server], d)
+		r := &runs[len(runs)-1]
+		r.to = i + 1
+		r.names = append(r.names, tg.name)
 	}
-	st.mu.Lock()
-	st.tools = defs
-	st.docs = docs
-	gone := st.servers
-	st.servers = byServer
-	st.mu.Unlock()
-	for name := range gone {
-		if _, ok := byServer[name]; !ok {
+	now := make(map[string]*serverTools, len(runs))
+	changed := false
+	for _, r := range runs {
+		var tags []string
+		if u := e.g.upstream(r.server); u != nil {
+			tags = u.Config().Tags
+		}
+		part := tools[r.from:r.to]
+		if prev := now[r.server]; prev != nil {
+			// Not together after all: join the runs, and take the slow way.
+			joined := make([]server.ServerTool, 0, len(prev.tools)+len(part))
+			for _, t := range prev.tools {
+				joined = append(joined, server.ServerTool{Tool: t})
+			}
+			part = append(joined, part...)
+			r.names = append(slices.Clone(prev.names), r.names...)
+		} else if old := st.servers[r.server]; old != nil && old.same(part, r.names, tags) {
+			now[r.server] = old
+			continue
+		}
+		changed = true
+		g := &serverTools{tools: make([]mcp.Tool, len(part)), names: r.names, tags: tags, docs: make([]toolsearch.Doc, len(part))}
+		for i, t := range part {
+			g.tools[i] = t.Tool
+			d := toolsearch.DocFromSchema(toolSchema(t.Tool))
+			d.ID, d.Name, d.Description, d.Server, d.Tags = t.Tool.Name, r.names[i], t.Tool.Description, r.server, tags
+			g.docs[i] = d
+		}
+		now[r.server] = g
+	}
+	for name, g := range now {
+		if st.servers[name] != g {
+			st.index.Set(name, g.docs)
+		}
+	}
+	changed = changed || len(now) != len(st.servers)
+	for name := range st.servers {
+		if now[name] == nil {
 			st.index.Set(name, nil)
 		}
 	}
-	for name, docs := range byServer {
-		st.index.Set(name, docs) // a no-op for a server whose tools are as they were
+	st.servers = now
+	if changed {
+		defs := make(map[string]*mcp.Tool, len(tools))
+		for _, g := range now {
+			for i := range g.tools {
+				defs[g.tools[i].Name] = &g.tools[i]
+			}
+		}
+		st.mu.Lock()
+		st.tools = defs
+		st.mu.Unlock()
 	}
 	return searchTools(e)
 }
@@ -227,7 +262,7 @@ func (e *endpoint) retrieveTools(ctx context.Context, req mcp.CallToolRequest) (
 			continue
 		}
 		out.Tools = append(out.Tools, RetrievedTool{Name: h.ID, Server: tg.server, Description: def.Description,
-			InputSchema: toolSchema(def), Score: h.Score})
+			InputSchema: toolSchema(*def), Score: h.Score})
 	}
 	st.mu.RUnlock()
 	text, err := json.Marshal(out)
@@ -250,7 +285,7 @@ func (e *endpoint) lookup(ctx context.Context, name string) (target, mcp.Tool, s
 		def, known := st.tools[name]
 		st.mu.RUnlock()
 		if known {
-			return t, def, ""
+			return t, *def, ""
 		}
 	}
 	if t, ok := rt.disabled[name]; ok {
