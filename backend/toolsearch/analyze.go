@@ -142,3 +142,48 @@ var stopWords = func() map[string]bool {
 	}
 	return m
 }()
+
+// eachWord calls fn with each word split would return, lower-cased, in a
+// buffer that is reused (fn must copy what it keeps). ASCII text, nearly
+// all tool text, is split without allocating; other text goes through
+// split.
+func eachWord(s string, buf []byte, fn func([]byte)) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			for _, w := range split(s) {
+				fn(append(buf[:0], w...))
+			}
+			return buf
+		}
+	}
+	isLower := func(c byte) bool { return c >= 'a' && c <= 'z' }
+	isUpper := func(c byte) bool { return c >= 'A' && c <= 'Z' }
+	isDigit := func(c byte) bool { return c >= '0' && c <= '9' }
+	word := buf[:0]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isLower(c) && !isUpper(c) && !isDigit(c) {
+			if len(word) > 0 {
+				fn(word)
+				word = word[:0]
+			}
+			continue
+		}
+		if len(word) > 0 && isUpper(c) {
+			prev := s[i-1]
+			nextLower := i+1 < len(s) && isLower(s[i+1])
+			if isLower(prev) || isDigit(prev) || (isUpper(prev) && nextLower) {
+				fn(word)
+				word = word[:0]
+			}
+		}
+		if isUpper(c) {
+			c += 'a' - 'A'
+		}
+		word = append(word, c)
+	}
+	if len(word) > 0 {
+		fn(word)
+	}
+	return word
+}

@@ -122,17 +122,21 @@ type fieldTF struct {
 
 // analyse runs the analysis; intern gives a term its id. Called with the
 // index's lock held.
-func analyse(d Doc, intern func(string) int32) *analysed {
+func analyse(d Doc, intern func([]byte) int32) *analysed {
 	a := &analysed{doc: d, sortBy: strings.ToLower(d.Name)}
-	counts := map[fieldTF]int32{}
+	// Every (term, field) once per occurrence, then sorted and counted:
+	// cheaper than a map per tool.
+	var occ []fieldTF
+	var buf []byte
 	add := func(f field, text string) {
-		for _, t := range terms(text) {
-			if stopWords[t] {
-				continue
+		buf = eachWord(text, buf, func(w []byte) {
+			id := intern(w)
+			if id < 0 {
+				return // a stop word
 			}
-			counts[fieldTF{term: intern(t), field: f}]++
+			occ = append(occ, fieldTF{term: id, field: f, count: 1})
 			a.length[f]++
-		}
+		})
 	}
 	add(fName, d.Name)
 	add(fServer, d.Server)
@@ -146,12 +150,19 @@ func analyse(d Doc, intern func(string) int32) *analysed {
 		add(fParamDocs, p)
 	}
 	add(fDesc, d.Description)
-	a.tfs = make([]fieldTF, 0, len(counts))
-	for k, c := range counts {
-		k.count = c
-		a.tfs = append(a.tfs, k)
+	slices.SortFunc(occ, func(x, y fieldTF) int {
+		if c := cmp.Compare(x.term, y.term); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.field, y.field)
+	})
+	for _, o := range occ {
+		if n := len(a.tfs); n > 0 && a.tfs[n-1].term == o.term && a.tfs[n-1].field == o.field {
+			a.tfs[n-1].count++
+			continue
+		}
+		a.tfs = append(a.tfs, o)
 	}
-	slices.SortFunc(a.tfs, func(x, y fieldTF) int { return cmp.Compare(x.term, y.term) })
 	a.name = strings.Join(terms(d.Name), " ")
 	a.full = strings.Join(append(terms(d.Server), terms(d.Name)...), " ")
 	return a
@@ -189,6 +200,7 @@ type Index struct {
 	mu      sync.Mutex
 	sources map[string][]*analysed
 	dict    map[string]int32 // every term ever seen, to its id
+	seen    map[string]int32 // every word ever seen, to its term's id (-1: a stop word)
 	words   []string         // id -> term
 	snap    *snapshot        // nil after a change
 	built   sync.Mutex
@@ -196,16 +208,31 @@ type Index struct {
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{sources: map[string][]*analysed{}, dict: map[string]int32{}}
+	return &Index{sources: map[string][]*analysed{}, dict: map[string]int32{}, seen: map[string]int32{}}
 }
 
-func (x *Index) intern(t string) int32 {
-	id, ok := x.dict[t]
-	if !ok {
-		id = int32(len(x.words))
-		x.dict[t] = id
-		x.words = append(x.words, t)
+// intern gives a word (as split returns it) the id of its term, or -1 for
+// a stop word. Words are remembered as they come, so each distinct word is
+// stemmed once. Called with the lock held.
+func (x *Index) intern(word []byte) int32 {
+	if id, ok := x.seen[string(word)]; ok { // no allocation for the lookup
+		return id
 	}
+	w := string(word)
+	t := w
+	if !off.stem {
+		t = stem(w)
+	}
+	id := int32(-1)
+	if !stopWords[t] {
+		var ok bool
+		if id, ok = x.dict[t]; !ok {
+			id = int32(len(x.words))
+			x.dict[t] = id
+			x.words = append(x.words, t)
+		}
+	}
+	x.seen[w] = id
 	return id
 }
 

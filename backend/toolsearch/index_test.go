@@ -119,3 +119,15 @@ func TestDocFromSchema(t *testing.T) {
 		t.Fatalf("bad schema: %+v", d)
 	}
 }
+
+// eachWord is split without allocating; they must agree.
+func TestEachWordAgreesWithSplit(t *testing.T) {
+	for _, s := range []string{"readFile", "HTTPServer", "list_directories", "git.log-v2", "API-get-user",
+		"context7CompatibleLibraryID", "Créer un fichier", "  ", "ABC", "a1B2c3", "x__y"} {
+		var got []string
+		toolsearch.EachWordForTest(s, func(w string) { got = append(got, w) })
+		if want := toolsearch.SplitForTest(s); !slices.Equal(got, want) {
+			t.Errorf("%q: eachWord %v, split %v", s, got, want)
+		}
+	}
+}

@@ -25,3 +25,10 @@ func SetOffForTest(part string) {
 		off.related, off.fuzzy, off.hints, off.stem = false, false, false, false
 	}
 }
+
+// EachWordForTest and SplitForTest expose the two tokenizers for comparison.
+func EachWordForTest(s string, fn func(string)) {
+	eachWord(s, nil, func(w []byte) { fn(string(w)) })
+}
+
+func SplitForTest(s string) []string { return split(s) }
