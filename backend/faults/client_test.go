@@ -367,13 +367,18 @@ func inFlight(t testing.TB, g *gateway, server string) int {
 }
 
 // Thousands of sessions opened and never closed: they cost a bounded
-// amount of memory each, they expire after the session idle TTL (here 2 s;
-// 30 min by default), and memory and goroutines then go back to where they
+// amount of memory each, they expire after the session idle TTL (here 2 s,
+// 10 s in the soak; 30 min by default), and memory and goroutines then go back to where they
 // were; a session in use all along is not expired and its calls go on
 // working. The gateway runs in this process (the TTL is an option of the
 // gateway, not of the config file), so its heap can be measured exactly.
 func TestAbandonedSessionsExpire(t *testing.T) {
-	const ttl = 2 * time.Second
+	// Every abandoned session must be open at once before the first
+	// expires: opening 10,000 takes a few seconds here.
+	abandoned, ttl := 2000, 2*time.Second
+	if soak() {
+		abandoned, ttl = 10000, 10*time.Second
+	}
 	gwy := gw.New(gw.Options{Logger: slog.New(slog.DiscardHandler), SessionIdleTTL: ttl})
 	srv := httptest.NewServer(gwy.Handler())
 	t.Cleanup(func() {
@@ -405,10 +410,6 @@ func TestAbandonedSessionsExpire(t *testing.T) {
 	raw.hc.CloseIdleConnections()
 	heap0, g0 := liveHeap(), runtime.NumGoroutine()
 
-	abandoned := 2000
-	if soak() {
-		abandoned = 10000
-	}
 	var wg sync.WaitGroup
 	errs := make(chan error, abandoned)
 	sem := make(chan struct{}, 16)

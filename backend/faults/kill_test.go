@@ -74,10 +74,6 @@ func TestSIGKILLDuringABurstLosesNothingAcknowledged(t *testing.T) {
 
 	// Config changes: servers added and removed one after the other, each
 	// with a long description so that a torn write could not parse.
-	type change struct {
-		name    string
-		present bool
-	}
 	var (
 		mu       sync.Mutex
 		acked    = map[string]bool{} // server -> present, per the last acknowledged change
