@@ -16,6 +16,7 @@ import { Secrets } from './pages/secrets';
 import { Settings } from './pages/settings';
 import { Connect } from './pages/connect';
 import { Catalog } from './pages/catalog';
+import { Sessions } from './pages/sessions';
 import './styles.css';
 
 const keys = localKeyStore();
@@ -43,6 +44,7 @@ const NAV: [string, string][] = [
   ['quarantine', 'Quarantine'],
   ['tools', 'Tools'],
   ['activity', 'Activity'],
+  ['sessions', 'Sessions'],
   ['keys', 'API keys'],
   ['secrets', 'Secrets'],
   ['settings', 'Settings'],
@@ -216,6 +218,9 @@ function App() {
       break;
     case 'activity':
       page = <ActivityPage id={route.params[0]} />;
+      break;
+    case 'sessions':
+      page = <Sessions />;
       break;
     case 'keys':
       page = <Keys />;

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { errorText, seg, type Finding, type QuarantinedServer, type QuarantinedTool, type ToolReview } from '../api';
 import { href } from '../router';
-import { ActionButton, Dialog, ErrorBox, Json, Loading, PageHead, useApp, useDebounced, useEvents, useLoad } from '../ui';
+import { ActionButton, Dialog, ErrorBox, Json, Loading, PageHead, ago, when, useApp, useDebounced, useEvents, useLoad } from '../ui';
 
 function Findings({ findings }: { findings: Finding[] | null | undefined }) {
   if (!findings?.length) return <p class="muted small">No poisoning findings.</p>;
@@ -144,6 +144,57 @@ function ToolDiff({ server, tool, onClose }: { server: string; tool: string; onC
   );
 }
 
+interface AuditRecord {
+  id: string;
+  time: string;
+  type: string;
+  principal: string;
+  server?: string;
+  tool?: string;
+  note?: string;
+}
+
+/** The latest approvals and rejections: who decided what, and when. */
+function Decisions() {
+  const { api } = useApp();
+  const audit = useLoad(() => api.get<{ items: AuditRecord[] | null }>('/api/v1/audit', { type: 'quarantine.', limit: 20 }));
+  useEvents(['quarantine'], () => audit.reload());
+  const items = audit.data?.items ?? [];
+  return (
+    <section>
+      <h2>Recent decisions</h2>
+      <ErrorBox error={audit.error} onRetry={audit.reload} />
+      {audit.data && items.length === 0 && <p class="muted">None yet.</p>}
+      {items.length > 0 && (
+        <table class="table" data-testid="decisions">
+          <thead>
+            <tr>
+              <th>When</th>
+              <th>What</th>
+              <th>Server</th>
+              <th>Tool</th>
+              <th>Who</th>
+              <th>Note</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((a) => (
+              <tr key={a.id}>
+                <td title={when(a.time)}>{ago(a.time)}</td>
+                <td>{a.type.replace(/^quarantine\./, '').replace(/\./g, ' ')}</td>
+                <td>{a.server}</td>
+                <td class="mono">{a.tool}</td>
+                <td>{a.principal}</td>
+                <td class="small">{a.note}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
 export function Quarantine() {
   const { api } = useApp();
   const q = useLoad(() => api.get<{ servers: QuarantinedServer[] | null; tools: QuarantinedTool[] | null }>('/api/v1/quarantine'));
@@ -235,6 +286,7 @@ export function Quarantine() {
         </section>
       ))}
       {diff && <ToolDiff server={diff.server} tool={diff.tool} onClose={() => setDiff(null)} />}
+      <Decisions />
     </div>
   );
 }

@@ -227,6 +227,8 @@ describe('control panel', () => {
     await card.getByLabel(/Approve despite/).check();
     await approve.click();
     await page.getByText('Nothing awaits approval.').waitFor();
+    // The decision, with its override, is in the list of recent ones.
+    await page.getByTestId('decisions').locator('tr', { hasText: 'pid' }).first().waitFor();
     const audit = await sb.api<{ items?: { type: string; tool?: string }[]; records?: unknown }>('GET', '/api/v1/audit?server=echo');
     expect(JSON.stringify(audit)).toContain('pid');
   });
@@ -318,6 +320,7 @@ describe('control panel', () => {
       ['#/servers/echo/config', '15-server-config', 'echo'],
       ['#/tools', '16-tools', 'Tools'],
       ['#/catalog', '26-catalog', 'Catalog'],
+      ['#/sessions', '18a-sessions', 'Sessions'],
       ['#/keys', '18-keys', 'API keys and roles'],
       ['#/secrets', '19-secrets', 'Secrets'],
       ['#/settings', '20-settings', 'Settings'],
@@ -326,7 +329,7 @@ describe('control panel', () => {
     ] as const) {
       await go(hash);
       await page.getByRole('heading', { name: heading, exact: true }).waitFor();
-      await page.waitForLoadState('networkidle').catch(() => {});
+      await until(`${hash} to finish loading`, async () => (await page.locator('[aria-busy="true"]').count()) === 0);
       // Nothing on any page may be an error box.
       expect(await page.locator('.error-box').count(), `${hash} shows an error`).toBe(0);
       await browser.shot(page, name);
@@ -349,7 +352,7 @@ describe('control panel', () => {
       ['#/servers/echo', '32-dark-server-tools'],
     ]) {
       await go(hash);
-      await page.waitForLoadState('networkidle').catch(() => {});
+      await until(`${hash} to finish loading`, async () => (await page.locator('[aria-busy="true"]').count()) === 0);
       await browser.shot(page, name);
     }
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
