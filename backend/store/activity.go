@@ -211,6 +211,9 @@ func (s *Store) pruneActivity(before time.Time) (int, error) {
 	if err != nil || len(keys) == 0 {
 		return 0, err
 	}
+	if err := s.checkSpace(); err != nil {
+		return 0, err
+	}
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
 	for _, k := range keys {
@@ -287,6 +290,11 @@ func (s *Store) writer() {
 // writeBatch writes records in as few transactions as Badger's size limit
 // allows (normally one).
 func (s *Store) writeBatch(batch []ActivityRecord) {
+	if err := s.checkSpace(); err != nil {
+		// Logged by checkSpace when the disk first runs low.
+		s.dropped.Add(uint64(len(batch)))
+		return
+	}
 	retention := time.Duration(s.retention.Load())
 	now := time.Now()
 	txn := s.db.NewTransaction(true)

@@ -54,6 +54,9 @@ func (s *Store) AppendAudit(r AuditRecord) (AuditRecord, error) {
 	if err != nil {
 		return r, fmt.Errorf("store: encode audit record: %w", err)
 	}
+	if err := s.checkSpace(); err != nil {
+		return r, err
+	}
 	err = s.db.Update(func(txn *badger.Txn) error {
 		return txn.Set([]byte(auditPrefix+r.ID), data)
 	})

@@ -80,6 +80,9 @@ func (s *Store) AppendSecurity(r SecurityRecord) (SecurityRecord, error) {
 	if err != nil {
 		return r, fmt.Errorf("store: encode security record: %w", err)
 	}
+	if err := s.checkSpace(); err != nil {
+		return r, err
+	}
 	if err := s.db.Update(func(txn *badger.Txn) error {
 		return txn.Set([]byte(securityPrefix+r.ID), data)
 	}); err != nil {

@@ -59,6 +59,7 @@ type Store struct {
 	gcOut     chan struct{} // closed when the GC loop has exited
 	closed    atomic.Bool
 	dropped   atomic.Uint64
+	diskLow   atomic.Bool // the disk has less than minFreeBytes free (diskspace.go)
 	retention atomic.Int64 // nanoseconds; <= 0 keeps records forever
 	// valueRedactor hides known secret values in records (secretvalues.go).
 	valueRedactor atomic.Pointer[func(string) string]
@@ -196,6 +197,9 @@ func (s *Store) PutJSON(key string, v any) error {
 	if err != nil {
 		return fmt.Errorf("store: encode value for key %q: %w", key, err)
 	}
+	if err := s.checkSpace(); err != nil {
+		return err
+	}
 	err = s.db.Update(func(txn *badger.Txn) error {
 		return txn.Set([]byte(kvPrefix+key), data)
 	})
@@ -231,6 +235,9 @@ func (s *Store) GetJSON(key string, v any) error {
 
 // DeleteKey removes key. Deleting a missing key is not an error.
 func (s *Store) DeleteKey(key string) error {
+	if err := s.checkSpace(); err != nil {
+		return err
+	}
 	err := s.db.Update(func(txn *badger.Txn) error {
 		return txn.Delete([]byte(kvPrefix + key))
 	})
