@@ -170,7 +170,7 @@ export function Keys() {
           <tbody>
             {roles.data.roles.map((r) => (
               <tr key={r.name}>
-                <td>
+                <td class="nowrap">
                   {r.name} {r.built_in && <span class="muted small">built in</span>}
                 </td>
                 <td>{r.description}</td>
