@@ -15,6 +15,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"switchboard/backend/config"
 	"switchboard/backend/store"
 	"switchboard/backend/upstream"
 )
@@ -42,6 +43,7 @@ type routes struct {
 	servers    []string
 	collisions []Collision
 	rejected   []string
+	search     bool // search mode: tools are called through call_tool only
 }
 
 // endpoint is one MCP server that clients connect to: /mcp (every enabled,
@@ -244,6 +246,7 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 		}
 	}
 	e.dropKeysBut(names)
+	rt.search = e.g.exposureMode() == config.ExposureSearch
 	old := e.routes.Swap(rt)
 	for _, c := range rt.collisions {
 		if !slices.ContainsFunc(old.collisions, c.sameClash) {

@@ -128,8 +128,10 @@ func (e *endpoint) serveFast(w http.ResponseWriter, r *http.Request, body []byte
 	if !ok {
 		return false
 	}
-	t, ok := e.routes.Load().tools[req.Params.Name]
-	if !ok {
+	rt := e.routes.Load()
+	t, ok := rt.tools[req.Params.Name]
+	if !ok || rt.search {
+		// In search mode a tool is called through call_tool only.
 		return false
 	}
 	if f, _ := r.Context().Value(toolScopeKey{}).(ToolScope); f != nil {

@@ -40,9 +40,10 @@ func (r *recorded) all() []store.ActivityRecord {
 }
 
 type rawSession struct {
-	t   *testing.T
-	url string
-	id  string
+	t     *testing.T
+	url   string
+	id    string
+	scope string // sent as X-Scope, for tests whose guard reads it
 }
 
 func (s *rawSession) post(body string) *http.Response {
@@ -53,6 +54,9 @@ func (s *rawSession) post(body string) *http.Response {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
+	if s.scope != "" {
+		req.Header.Set("X-Scope", s.scope)
+	}
 	if s.id != "" {
 		req.Header.Set("Mcp-Session-Id", s.id)
 		req.Header.Set("MCP-Protocol-Version", "2025-06-18")
@@ -201,6 +205,15 @@ func TestRawRequestOverTheSizeLimitIsRefused(t *testing.T) {
 	if !strings.Contains(string(body), "still here") {
 		t.Fatalf("after the oversized request: %s", body)
 	}
+}
+
+func readAll(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func mustJSON(t *testing.T, v any) string {

@@ -76,10 +76,15 @@ func (e *endpoint) scopeFilter(ctx context.Context, tools []mcp.Tool) []mcp.Tool
 	rt := e.routes.Load()
 	out := make([]mcp.Tool, 0, len(tools))
 	for _, t := range tools {
-		if tg, ok := rt.tools[t.Name]; ok {
-			if ok, _ := f(tg.server, tg.name); ok || slices.Contains(called, t.Name) {
-				out = append(out, t)
-			}
+		tg, routed := rt.tools[t.Name]
+		if !routed {
+			// Switchboard's own tools (search mode's three), which apply the
+			// scope themselves to what they find and call.
+			out = append(out, t)
+			continue
+		}
+		if ok, _ := f(tg.server, tg.name); ok || slices.Contains(called, t.Name) {
+			out = append(out, t)
 		}
 	}
 	return out
