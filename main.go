@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -69,6 +70,21 @@ func rootCmd() *cobra.Command {
 		RunE:  func(cmd *cobra.Command, args []string) error { return stdio(g) },
 	})
 	root.AddCommand(&cobra.Command{
+		Use:    upstream.ReaperCommand + " PID",
+		Short:  "End what the servers of Switchboard PID started, once it is gone (started by serve)",
+		Hidden: true,
+		Args:   cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pid, err := strconv.Atoi(args[0])
+			if err != nil || pid <= 1 {
+				return fmt.Errorf("%s: %q is not a process id", upstream.ReaperCommand, args[0])
+			}
+			// Ctrl-C and SIGTERM are for Switchboard; the reaper waits for its end.
+			signal.Ignore(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+			return upstream.RunReaper(os.Stdin, pid)
+		},
+	})
+	root.AddCommand(&cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
@@ -102,7 +118,9 @@ func (g globalFlags) options() daemon.Options {
 	if home == "" {
 		home = config.Home()
 	}
-	return daemon.Options{Home: home, ConfigPath: g.config, Listen: g.listen, Logger: logger(home, g.logLevel), Version: version}
+	exe, _ := os.Executable() // for the reaper; "" (none) if it cannot be found
+	return daemon.Options{Home: home, ConfigPath: g.config, Listen: g.listen, Logger: logger(home, g.logLevel), Version: version,
+		Reaper: exe}
 }
 
 func serve(g globalFlags) error {

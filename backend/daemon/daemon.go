@@ -30,6 +30,7 @@ import (
 	"switchboard/backend/store"
 	"switchboard/backend/trust"
 	"switchboard/backend/updatecheck"
+	"switchboard/backend/upstream"
 )
 
 // Options say where the core lives and listens.
@@ -41,6 +42,9 @@ type Options struct {
 	Version    string
 	// SecretsBackend is auto, keychain or file (see secrets.Options.Backend).
 	SecretsBackend string
+	// Reaper is the switchboard binary, to start as the reaper of the
+	// upstreams' processes (upstream.StartReaper); "" starts none.
+	Reaper string
 }
 
 // Daemon is a running core.
@@ -60,6 +64,7 @@ type Daemon struct {
 	cfg     *config.Manager
 	cancel  context.CancelFunc
 	watched chan struct{}
+	reaper  *upstream.Reaper
 }
 
 // ErrAlreadyRunning means another process owns this home folder.
@@ -127,6 +132,12 @@ func Start(opts Options) (_ *Daemon, err error) {
 	guard := &security.Guard{Policies: policies, Log: secLog}
 	d.store.OnSensitive(secLog.FromActivity)
 	d.trust.SetObserver(secLog.FromQuarantine)
+	if opts.Reaper != "" {
+		// Before any server starts, so none can outlive a killed Switchboard.
+		if d.reaper, err = upstream.StartReaper(opts.Reaper); err != nil {
+			d.log.Warn("no reaper for the servers' processes: if Switchboard is killed, what its servers started may live on", "err", err)
+		}
+	}
 	d.gw = gateway.New(gateway.Options{Logger: d.log, Recorder: m.Tee(d.store), Catalogs: catalogStore{d.store, d.log}, Events: d.events, Trust: d.trust,
 		CallGuard: guard.Call})
 	d.trust.SetOnDecision(d.gw.TrustChanged)
@@ -243,6 +254,7 @@ func (d *Daemon) Close() {
 	if d.gw != nil {
 		d.gw.Close()
 	}
+	d.reaper.Close() // the servers are gone: it has nothing left to do
 	if d.store != nil {
 		config.SetSecretResolver(nil) // set by openSecrets, once the store is open
 		events.SetRedactor(nil)

@@ -48,7 +48,7 @@ func (l *Launcher) CommandFunc() transport.CommandFunc {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		fullEnv := mergeEnv(ChildEnv(nil), env)
+		fullEnv := mergeEnv(mergeEnv(ChildEnv(nil), env), []string{gatewayMark})
 		path, _ := envValue(fullEnv, "PATH")
 		resolved, err := resolveIn(command, l.Dir, filepath.SplitList(path))
 		if err != nil {

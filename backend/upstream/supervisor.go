@@ -535,7 +535,8 @@ func (u *Upstream) spawn(cfg *config.Server, c *conn) (transport.Interface, erro
 		return nil, err
 	}
 	cmd := exec.Command(path, args...)
-	cmd.Env = ChildEnv(cfg.Env)
+	// The mark lets the reaper find what the server starts (reaper.go).
+	cmd.Env = mergeEnv(ChildEnv(cfg.Env), []string{gatewayMark})
 	cmd.Dir = cfg.Cwd
 	cmd.Stderr = u.stderr
 	// A grandchild that outlives the server would keep stderr open and
