@@ -179,9 +179,7 @@ func TestNoOrphanProcesses(t *testing.T) {
 			if left := alive(first); len(left) > 0 {
 				t.Errorf("the server's child %v outlived it (%s): an orphan", left, tc.name)
 				if tc.name == "switchboard killed" {
-					// Known: the parent-death signal (Pdeathsig) reaches
-					// only the server, the leader of its process group.
-					t.Log("after SIGKILL nothing in Switchboard runs to stop the group; the next start could end the groups the last run left (their ids kept in the home folder)")
+					t.Log("after a SIGKILL only the reaper (upstream/reaper.go) ends what the servers started: did it run?")
 				}
 			}
 			_, all := readStartLog(t, startLog)
