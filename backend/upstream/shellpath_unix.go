@@ -51,12 +51,15 @@ func queryShellPath(shell string, timeout time.Duration) (string, error) {
 	cmd.Stdin = nil // /dev/null
 	var out bytes.Buffer
 	cmd.Stdout = &out
-	cmd.Env = append(os.Environ(), ResolvingEnvVar+"=1")
+	// The mark lets the reaper end the shell and what its rc files start,
+	// should Switchboard exit while it runs (reaper.go).
+	cmd.Env = mergeEnv(os.Environ(), []string{ResolvingEnvVar + "=1", gatewayMark})
 	// A new session without a controlling terminal: an interactive shell
 	// would otherwise take over the terminal Switchboard was started from
 	// (and get stopped by SIGTTOU/SIGTTIN). The shell leads its own group,
 	// so a timeout kills whatever its rc files started too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	setParentDeathSignal(cmd.SysProcAttr)
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	// An rc file may start a background agent that keeps stdout open;
 	// do not wait for it once the shell itself is done.
