@@ -77,7 +77,17 @@ func TestSoakManySessionsOverManyUpstreams(t *testing.T) {
 		t.Errorf("%d calls made, want %d", res.Calls, calls)
 	}
 
+	// The live heap is read at the runtime's last collection, which may
+	// have caught a burst of short-lived garbage in flight; a leak stays in
+	// every reading, so up to three are taken and the least one counts.
+	bound := live0 + live0/4 + 8<<20
 	g1, live1 := settle("after")
+	for i := 0; i < 2 && live1 > bound; i++ {
+		var again int64
+		if g1, again = settle("after, again"); again < live1 {
+			live1 = again
+		}
+	}
 	rss1 := g.rss()
 	t.Logf("gateway goroutines %d before, %s at the peak, %d after; live heap %.1f MB before, %.1f MB after; RSS %d MB before, %d MB after",
 		g0, fmtOptInt(res.GoroutinesPeak), g1, float64(live0)/(1<<20), float64(live1)/(1<<20), rss0>>20, rss1>>20)
@@ -86,7 +96,7 @@ func TestSoakManySessionsOverManyUpstreams(t *testing.T) {
 	}
 	// A leak of even 100 bytes a call would be 10 MB over the soak; the
 	// slack covers the runtime's and the store's fixed-size buffers.
-	if live1 > live0+live0/4+8<<20 {
+	if live1 > bound {
 		t.Errorf("live heap did not come back: %.1f MB before the sessions, %.1f MB after they closed", float64(live0)/(1<<20), float64(live1)/(1<<20))
 	}
 	// Every call was recorded: the store dropped none.
