@@ -19,8 +19,13 @@ func BenchmarkListServers(b *testing.B) {
 		servers[fmt.Sprintf("s%03d", i)] = stdioServer(b)
 	}
 	h := newHarness(b, servers)
+	// Paced under the API's per-caller rate limit (api.DefaultRatePerSecond),
+	// which would answer a tight loop with 429.
+	tick := time.NewTicker(time.Second / 150)
+	defer tick.Stop()
 	var took []time.Duration
 	for b.Loop() {
+		<-tick.C
 		start := time.Now()
 		r := h.req("GET", "/api/v1/servers", nil)
 		took = append(took, time.Since(start))
