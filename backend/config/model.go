@@ -47,8 +47,23 @@ type Config struct {
 	// ActivityRetentionDays bounds how long tool-call records are kept.
 	ActivityRetentionDays int                `json:"activity_retention_days,omitempty"`
 	Servers               map[string]*Server `json:"mcpServers"`
+	// Profiles are named subsets of the servers and their tools, each
+	// served on its own endpoint, /mcp/profiles/{name}.
+	Profiles map[string]*Profile `json:"profiles,omitempty"`
 
 	Extra map[string]any `json:"-"`
+}
+
+// Profile is one entry of profiles: the servers (by name) whose tools the
+// profile's endpoint shows, narrowed by Tools when that is set.
+type Profile struct {
+	// Servers may be empty: the profile then shows nothing.
+	Servers []string `json:"servers"`
+	// Tools, when set, keeps only the tools matching one of these patterns:
+	// a tool's exposed name ({prefix}__{tool}) or {server}__{tool}, with *
+	// matching any run of characters.
+	Tools       []string `json:"tools,omitempty"`
+	Description string   `json:"description,omitempty"`
 }
 
 // Server is one entry of mcpServers: a superset of the Claude Desktop and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"maps"
+	"regexp"
 	"slices"
 	"time"
 )
@@ -115,8 +116,63 @@ func (c *Config) Clone() *Config {
 			n.Servers[name] = s.Clone()
 		}
 	}
+	if c.Profiles != nil {
+		n.Profiles = make(map[string]*Profile, len(c.Profiles))
+		for name, p := range c.Profiles {
+			if p != nil {
+				p = &Profile{Servers: slices.Clone(p.Servers), Tools: slices.Clone(p.Tools), Description: p.Description}
+			}
+			n.Profiles[name] = p
+		}
+	}
 	n.Extra = cloneExtra(c.Extra)
 	return &n
+}
+
+// ProfileNameRe is what a profile name must match: it is a path segment of
+// /mcp/profiles/{name}, kept to the characters clients accept in names.
+var ProfileNameRe = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+
+// MatchesTool reports whether the profile keeps a tool of a server: every
+// tool when Tools is empty, else a tool whose exposed name or
+// {server}__{tool} matches one of the patterns.
+func (p *Profile) MatchesTool(server, tool, exposed string) bool {
+	if len(p.Tools) == 0 {
+		return true
+	}
+	full := server + Separator + tool
+	for _, pat := range p.Tools {
+		if globMatch(pat, exposed) || globMatch(pat, full) {
+			return true
+		}
+	}
+	return false
+}
+
+// globMatch matches s against a pattern in which * stands for any run of
+// characters (including none) and every other character for itself.
+func globMatch(pat, s string) bool {
+	star, next := -1, 0
+	i, j := 0, 0
+	for j < len(s) {
+		switch {
+		case i < len(pat) && pat[i] == '*':
+			star, next = i, j
+			i++
+		case i < len(pat) && pat[i] == s[j]:
+			i++
+			j++
+		case star >= 0:
+			next++
+			i, j = star+1, next
+		default:
+			return false
+		}
+	}
+	for i < len(pat) && pat[i] == '*' {
+		i++
+	}
+	return i == len(pat)
 }
 
 // Equal reports whether both configs would be written the same way.

@@ -109,8 +109,39 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	validateProfiles(v, c)
 	return v.err()
 }
+
+// validateProfiles checks each profile's name, that its servers are
+// configured and that its tool patterns can match a tool name.
+func validateProfiles(v *validator, c *Config) {
+	for _, name := range slices.Sorted(maps.Keys(c.Profiles)) {
+		p := c.Profiles[name]
+		base := "profiles" + pathKey(name)
+		if !ProfileNameRe.MatchString(name) {
+			v.add(base, fmt.Sprintf("profile name must be 1-64 letters, digits, '_' or '-', got %q", name))
+		}
+		if p == nil {
+			v.add(base, `is null; expected an object such as {"servers": ["github"]}`)
+			continue
+		}
+		for i, s := range p.Servers {
+			if _, ok := c.Servers[s]; !ok {
+				v.add(fmt.Sprintf("%s.servers[%d]", base, i), fmt.Sprintf("profile %q names server %q, which is not in mcpServers", name, s))
+			}
+		}
+		for i, t := range p.Tools {
+			if strings.TrimSpace(t) == "" || !toolPatternRe.MatchString(t) {
+				v.add(fmt.Sprintf("%s.tools[%d]", base, i), fmt.Sprintf("profile %q: a tool pattern is an exposed name or server__tool of letters, digits, '_' and '-', with * for any run of them, got %q", name, t))
+			}
+		}
+	}
+}
+
+// toolPatternRe is what a profile's tool pattern may hold: the characters
+// of exposed names, and *.
+var toolPatternRe = regexp.MustCompile(`^[A-Za-z0-9_*-]+$`)
 
 func validateName(v *validator, base, name string) {
 	switch {

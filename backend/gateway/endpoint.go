@@ -47,14 +47,16 @@ type routes struct {
 }
 
 // endpoint is one MCP server that clients connect to: /mcp (every enabled,
-// approved server, names prefixed) or /mcp/servers/{name} (one server,
-// names as the server gives them).
+// approved server, names prefixed), /mcp/servers/{name} (one server,
+// names as the server gives them) or /mcp/profiles/{name} (the servers and
+// tools of a profile, names as on /mcp).
 type endpoint struct {
-	g      *Gateway
-	single string // "" for the aggregate endpoint
-	srv    *server.MCPServer
-	http   *server.StreamableHTTPServer
-	routes atomic.Pointer[routes]
+	g       *Gateway
+	single  string // "" for the aggregate and profile endpoints
+	profile string // the profile's name on a profile endpoint, else ""
+	srv     *server.MCPServer
+	http    *server.StreamableHTTPServer
+	routes  atomic.Pointer[routes]
 
 	syncMu      sync.Mutex
 	fingerprint [4]string               // tools, prompts, resources, templates last set
@@ -85,8 +87,8 @@ func (e *endpoint) client(id string) *clientState {
 	return c.(*clientState)
 }
 
-func newEndpoint(g *Gateway, single string) *endpoint {
-	e := &endpoint{g: g, single: single}
+func newEndpoint(g *Gateway, single, profile string) *endpoint {
+	e := &endpoint{g: g, single: single, profile: profile}
 	e.routes.Store(&routes{})
 	hooks := &server.Hooks{}
 	e.watchSessions(hooks)
@@ -104,6 +106,9 @@ func newEndpoint(g *Gateway, single string) *endpoint {
 	name := "switchboard"
 	if single != "" {
 		name = single
+	}
+	if profile != "" {
+		name = "switchboard-" + profile
 	}
 	e.srv = server.NewMCPServer(name, upstream.Version,
 		server.WithToolCapabilities(true),
@@ -131,19 +136,37 @@ func newEndpoint(g *Gateway, single string) *endpoint {
 }
 
 func (e *endpoint) path() string {
-	if e.single == "" {
+	switch {
+	case e.profile != "":
+		return "/mcp/profiles/" + e.profile
+	case e.single == "":
 		return "/mcp"
 	}
 	return "/mcp/servers/" + e.single
 }
 
-// includes reports whether a server's items belong to this endpoint.
-func (e *endpoint) includes(name string, u *upstream.Upstream) bool {
+// includes reports whether a server's items belong to this endpoint. prof
+// is the endpoint's profile as configured now (nil on other endpoints, and
+// on a profile endpoint whose profile was removed: it then shows nothing).
+func (e *endpoint) includes(name string, u *upstream.Upstream, prof *config.Profile) bool {
 	cfg := u.Config()
 	if !cfg.IsEnabled() || cfg.Quarantined {
 		return false
 	}
+	if e.profile != "" {
+		return prof != nil && slices.Contains(prof.Servers, name)
+	}
 	return e.single == "" || e.single == name
+}
+
+// profileConfig is the endpoint's profile in the running config, or nil.
+func (e *endpoint) profileConfig() *config.Profile {
+	if e.profile == "" {
+		return nil
+	}
+	e.g.mu.RLock()
+	defer e.g.mu.RUnlock()
+	return e.g.cfg.Profiles[e.profile]
 }
 
 func (e *endpoint) prefixFor(name string, u *upstream.Upstream) string {
@@ -162,8 +185,9 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 		prompts: map[string]target{}, resources: map[string]string{}, templates: map[string]templateRoute{}}
 	names := make([]string, 0, len(ups))
 	heldTools := map[string]map[string]string{}
+	prof := e.profileConfig()
 	for n, u := range ups {
-		if !e.includes(n, u) {
+		if !e.includes(n, u, prof) {
 			continue
 		}
 		tools, held := e.holdServer(rt, n, u)
@@ -190,6 +214,11 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 		prefix := e.prefixFor(n, u)
 		disabled := u.Config().DisabledTools
 		for i, t := range cat.Tools {
+			if prof != nil && !prof.MatchesTool(n, t.Name, ExposedName(prefix, t.Name)) {
+				// Outside the profile's tools: as if the server lacked it, so
+				// tools/list, tools/call, the fast path and search agree.
+				continue
+			}
 			if slices.Contains(disabled, t.Name) {
 				rt.disabled[ExposedName(prefix, t.Name)] = target{n, t.Name}
 				continue

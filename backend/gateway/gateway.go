@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"slices"
 	"sort"
 	"sync"
@@ -80,6 +81,7 @@ type Gateway struct {
 	upstreams map[string]*upstream.Upstream
 	agg       *endpoint
 	singles   map[string]*endpoint
+	profiles  map[string]*endpoint // one per profile in cfg, made by Apply
 	origins   []string
 	closed    bool
 
@@ -115,11 +117,12 @@ func New(opts Options) *Gateway {
 		cfg:            &config.Config{Servers: map[string]*config.Server{}},
 		upstreams:      map[string]*upstream.Upstream{},
 		singles:        map[string]*endpoint{},
+		profiles:       map[string]*endpoint{},
 		dirty:          make(chan struct{}, 1),
 		done:           make(chan struct{}),
 		settled:        make(chan struct{}),
 	}
-	g.agg = newEndpoint(g, "")
+	g.agg = newEndpoint(g, "", "")
 	go g.syncLoop()
 	return g
 }
@@ -156,9 +159,12 @@ func (g *Gateway) Apply(cfg *config.Config) {
 		g.upstreams[name] = u
 		starting = append(starting, u)
 	}
+	profilesChanged := !reflect.DeepEqual(g.cfg.Profiles, cfg.Profiles)
+	dropped := g.reconcileProfiles(cfg)
 	g.cfg = cfg
 	g.origins = slices.Clone(cfg.CORSOrigins)
 	g.mu.Unlock()
+	g.dropEndpoints(dropped, "its profile was removed from the config")
 
 	if len(d.Added)+len(d.Removed)+len(d.Changed) > 0 {
 		g.log.Info("config applied", "added", d.Added, "removed", d.Removed, "changed", d.Changed)
@@ -172,7 +178,7 @@ func (g *Gateway) Apply(cfg *config.Config) {
 	for _, n := range d.Removed {
 		g.publish(events.ServerRemoved, n, nil)
 	}
-	if len(live) > 0 {
+	if len(live) > 0 || profilesChanged {
 		// What clients see changes now, so the API call that made the change
 		// answers with its effect.
 		g.syncNow()
@@ -298,7 +304,7 @@ func (g *Gateway) Close() {
 	for _, u := range g.upstreams {
 		ups = append(ups, u)
 	}
-	endpoints := append([]*endpoint{g.agg}, mapValues(g.singles)...)
+	endpoints := g.allEndpoints()
 	g.mu.Unlock()
 	close(g.done)
 	var wg sync.WaitGroup
@@ -349,7 +355,7 @@ func (g *Gateway) syncNow() {
 	for n, u := range g.upstreams {
 		ups[n] = u
 	}
-	endpoints := append([]*endpoint{g.agg}, mapValues(g.singles)...)
+	endpoints := g.allEndpoints()
 	g.mu.RUnlock()
 	for _, e := range endpoints {
 		e.sync(ups)
@@ -366,7 +372,7 @@ func (g *Gateway) single(name string) *endpoint {
 	}
 	e, ok := g.singles[name]
 	if !ok {
-		e = newEndpoint(g, name)
+		e = newEndpoint(g, name, "")
 		g.singles[name] = e
 	}
 	ups := map[string]*upstream.Upstream{name: g.upstreams[name]}
@@ -388,7 +394,63 @@ func (g *Gateway) endpointsWith(name string) []*endpoint {
 	if e := g.singles[name]; e != nil {
 		out = append(out, e)
 	}
+	for _, e := range g.profiles {
+		if slices.Contains(e.routes.Load().servers, name) {
+			out = append(out, e)
+		}
+	}
 	return out
+}
+
+// allEndpoints lists every endpoint: the aggregate, the single-server ones
+// and the profiles'. Called with g.mu held.
+func (g *Gateway) allEndpoints() []*endpoint {
+	return slices.Concat([]*endpoint{g.agg}, mapValues(g.singles), mapValues(g.profiles))
+}
+
+// reconcileProfiles gives each profile of cfg its endpoint and returns the
+// endpoints of profiles cfg no longer has. Called with g.mu held.
+func (g *Gateway) reconcileProfiles(cfg *config.Config) []*endpoint {
+	var dropped []*endpoint
+	for name, e := range g.profiles {
+		if cfg.Profiles[name] == nil {
+			delete(g.profiles, name)
+			dropped = append(dropped, e)
+		}
+	}
+	for name, p := range cfg.Profiles {
+		if p != nil && g.profiles[name] == nil {
+			g.profiles[name] = newEndpoint(g, "", name)
+		}
+	}
+	return dropped
+}
+
+// dropEndpoints ends the sessions of endpoints that are gone; their clients
+// get 404 on their next request, since the handler no longer finds them.
+func (g *Gateway) dropEndpoints(eps []*endpoint, reason string) {
+	for _, e := range eps {
+		searchStates.Delete(e) // its search index, if it had one
+		e.clients.Range(func(_, c any) bool {
+			c.(*clientState).record.endedBy.Store(&reason)
+			return true
+		})
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			e.http.CloseSessions(ctx)
+		}()
+	}
+}
+
+// profileEndpoint returns the endpoint of a configured profile, or nil.
+func (g *Gateway) profileEndpoint(name string) *endpoint {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if g.closed {
+		return nil
+	}
+	return g.profiles[name]
 }
 
 // do runs one request against a server on behalf of a client request, so
@@ -529,6 +591,16 @@ func (g *Gateway) Handler() http.Handler {
 		e := g.single(name)
 		if e == nil {
 			writeError(w, http.StatusNotFound, "ServerNotFound", fmt.Sprintf("no server named %q is configured", name))
+			return
+		}
+		e.ServeHTTP(w, r)
+	})
+	mux.HandleFunc("/mcp/profiles/{name}", func(w http.ResponseWriter, r *http.Request) {
+		g.waitSettled(r)
+		name := r.PathValue("name")
+		e := g.profileEndpoint(name)
+		if e == nil {
+			writeError(w, http.StatusNotFound, "ProfileNotFound", fmt.Sprintf("no profile named %q is configured", name))
 			return
 		}
 		e.ServeHTTP(w, r)

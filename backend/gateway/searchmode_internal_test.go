@@ -20,7 +20,7 @@ func searchEndpoint(tb testing.TB, n int) (*endpoint, []server.ServerTool) {
 	g.mu.Lock()
 	g.cfg = &config.Config{ToolExposure: config.ExposureSearch, Servers: map[string]*config.Server{}}
 	g.mu.Unlock()
-	e := newEndpoint(g, "")
+	e := newEndpoint(g, "", "")
 	rt := &routes{tools: map[string]target{}}
 	tools := make([]server.ServerTool, 0, n)
 	for i := range n {

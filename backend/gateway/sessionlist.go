@@ -28,7 +28,7 @@ const TransportStreamableHTTP = "streamable-http"
 // SessionInfo is one client session as the control API shows it.
 type SessionInfo struct {
 	ID              string
-	Endpoint        string // /mcp or /mcp/servers/{name}
+	Endpoint        string // /mcp, /mcp/servers/{name} or /mcp/profiles/{name}
 	ClientName      string
 	ClientVersion   string
 	ProtocolVersion string
@@ -167,11 +167,11 @@ func (e *endpoint) admit(ctx context.Context, id any, message any) error {
 	return nil
 }
 
-// endpoints lists the aggregate endpoint and every single-server one.
+// endpoints lists every endpoint: aggregate, single-server and profiles.
 func (g *Gateway) endpoints() []*endpoint {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	return append([]*endpoint{g.agg}, mapValues(g.singles)...)
+	return g.allEndpoints()
 }
 
 // ListSessions lists the live client sessions of every endpoint, oldest
