@@ -492,10 +492,10 @@ func (s *Server) mcpGuard(r *http.Request, who *string) (context.Context, *gatew
 	if ok, why := id.Allows(auth.ToolsRead, "", nil, ""); !ok {
 		return nil, &gateway.GuardError{Status: http.StatusForbidden, Code: "Forbidden", Message: "the MCP endpoint needs " + auth.ToolsRead + ": " + why}
 	}
-	if name := r.PathValue("name"); name != "" || strings.HasPrefix(r.URL.Path, "/mcp/servers/") {
-		if name == "" {
-			name = strings.TrimPrefix(r.URL.Path, "/mcp/servers/")
-		}
+	// Only /mcp/servers/{name} names a server. A profile's name
+	// (/mcp/profiles/{name}) is no server's: there, as on /mcp, the scope
+	// is applied tool by tool (withPolicies).
+	if name, ok := strings.CutPrefix(r.URL.Path, "/mcp/servers/"); ok {
 		var tags []string
 		if sc := cfg.Servers[name]; sc != nil {
 			tags = sc.Tags

@@ -125,6 +125,7 @@ func New(opts Options) *Server {
 	s.registerCatalog()      // catalog.go
 	s.registerImportExport() // importexport.go
 	s.registerInfo()         // info.go
+	s.registerProfiles()     // profiles.go
 	s.registerDocs()
 	s.app.Use(func(c *fiber.Ctx) error {
 		return errNotFound("RouteNotFound", "no route %s %s; the routes are listed at /api/v1/openapi.json", c.Method(), c.Path())
