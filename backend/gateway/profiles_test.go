@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"switchboard/backend/config"
+	"switchboard/backend/gateway"
 	"switchboard/backend/testdeps"
 )
 
@@ -123,4 +124,40 @@ func rawCall(t *testing.T, s *rawSession, name, text string) string {
 func strconvQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// On a profile's endpoint, disabled tools are refused with the reason and
+// search mode finds and calls only the profile's tools.
+func TestProfileDisabledToolsAndSearchMode(t *testing.T) {
+	servers := map[string]*config.Server{
+		"alpha": stdioServer(t, func(s *config.Server) { s.DisabledTools = []string{"fail"} }),
+		"beta":  stdioServer(t),
+	}
+	profiles := map[string]*config.Profile{"dev": {Servers: []string{"alpha"}, Tools: []string{"alpha__echo", "alpha__fail"}}}
+	h := newSearchHarness(t, nil, nil, &config.Config{Servers: servers, Profiles: profiles})
+	c := h.connect("/mcp/profiles/dev")
+	if names := testdeps.ToolNames(t, c); !slices.Equal(names, []string{"alpha__echo"}) {
+		t.Fatalf("profile dev lists %v, want [alpha__echo]", names)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "alpha__fail"
+	if _, err := c.CallTool(ctx, req); err == nil || !strings.Contains(err.Error(), "disabled") {
+		t.Fatalf("disabled alpha__fail on the profile: %v, want refused as disabled", err)
+	}
+
+	h.gw.Apply(&config.Config{Servers: servers, Profiles: profiles, ToolExposure: config.ExposureSearch})
+	waitTools(t, c, func(n []string) bool { return len(n) == 3 })
+	// beta's echo would match as well as alpha's; the profile has only alpha's.
+	if got := retrieve(t, c, "echo the text back").names(); !slices.Equal(got, []string{"alpha__echo"}) {
+		t.Fatalf("retrieve_tools on the profile: %v, want [alpha__echo]", got)
+	}
+	r := callTool(t, c, gateway.CallToolName, map[string]any{"name": "beta__echo", "arguments": map[string]any{"text": "leaked"}})
+	if !r.IsError || strings.Contains(resultText(r), "leaked") {
+		t.Fatalf("call_tool beta__echo on the profile: %+v", r)
+	}
+	if r := callTool(t, c, gateway.CallToolName, map[string]any{"name": "alpha__echo", "arguments": map[string]any{"text": "ok"}}); r.IsError || resultText(r) != "ok" {
+		t.Fatalf("call_tool alpha__echo on the profile: %+v", r)
+	}
 }
