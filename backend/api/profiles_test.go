@@ -89,4 +89,39 @@ func TestProfilesThroughTheAPI(t *testing.T) {
 	if h.req("GET", "/api/v1/profiles/dev", nil).Status != http.StatusOK {
 		t.Fatal("profile dev gone after a refused change")
 	}
+
+	// The write routes go through the config file.
+	var made api.ProfileInfo
+	r = h.req("POST", "/api/v1/profiles", api.ProfileWrite{Name: "ops", Servers: []string{"beta"}, Tools: []string{"beta__pid"}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("POST profile: %d %s", r.Status, r.Body)
+	}
+	if r.JSON(t, &made); made.ToolCount != 1 || made.Endpoint != "/mcp/profiles/ops" {
+		t.Fatalf("created profile: %+v", made)
+	}
+	if p := h.fileConfig().Profiles["ops"]; p == nil || !slices.Equal(p.Servers, []string{"beta"}) {
+		t.Fatalf("the file after POST: %+v", p)
+	}
+	h.req("POST", "/api/v1/profiles", api.ProfileWrite{Name: "ops", Servers: []string{}}).envelope(t, http.StatusConflict, "ProfileExists")
+	r = h.req("POST", "/api/v1/profiles", api.ProfileWrite{Name: "ghostly", Servers: []string{"ghost"}})
+	r.envelope(t, http.StatusUnprocessableEntity, "InvalidConfig")
+	if r.JSON(t, &e); len(e.Problems) != 1 || e.Problems[0].Path != "profiles.ghostly.servers[0]" {
+		t.Fatalf("POST with an unknown server: %+v", e.Problems)
+	}
+	r = h.req("PUT", "/api/v1/profiles/ops", api.ProfileWrite{Servers: []string{"alpha", "beta"}, Tools: []string{"*__pid"}})
+	if r.Status != http.StatusOK {
+		t.Fatalf("PUT profile: %d %s", r.Status, r.Body)
+	}
+	if r.JSON(t, &made); made.ToolCount != 2 || !slices.Equal(made.ExposedServers, []string{"alpha", "beta"}) {
+		t.Fatalf("replaced profile: %+v", made)
+	}
+	h.req("PUT", "/api/v1/profiles/nope", api.ProfileWrite{Servers: []string{}}).envelope(t, http.StatusNotFound, "ProfileNotFound")
+	if r := h.req("DELETE", "/api/v1/profiles/ops", nil); r.Status != http.StatusNoContent {
+		t.Fatalf("DELETE profile: %d %s", r.Status, r.Body)
+	}
+	h.req("GET", "/api/v1/profiles/ops", nil).envelope(t, http.StatusNotFound, "ProfileNotFound")
+	if h.fileConfig().Profiles["ops"] != nil {
+		t.Fatal("profile ops still in the file after DELETE")
+	}
+	h.req("DELETE", "/api/v1/profiles/ops", nil).envelope(t, http.StatusNotFound, "ProfileNotFound")
 }
