@@ -1,0 +1,461 @@
+package discovery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"switchboard/backend/config"
+	"switchboard/backend/store"
+	"switchboard/backend/trust"
+)
+
+// Actions of a pending entry.
+const (
+	ActionAdd    = "add"
+	ActionRemove = "remove"
+)
+
+// Pending is a finding waiting for the user: a server to add, or (from an
+// authoritative source) a server it added that is gone from the source.
+type Pending struct {
+	// ID is "source/name", stable across scans so approve and reject can
+	// name it.
+	ID      string         `json:"id"`
+	Source  string         `json:"source"`
+	Action  string         `json:"action"`
+	Name    string         `json:"name"`
+	Server  *config.Server `json:"server,omitempty"`
+	Where   string         `json:"where,omitempty"`
+	Format  string         `json:"format,omitempty"`
+	FoundAt time.Time      `json:"found_at"`
+}
+
+// Status is a source with the outcome of its last scan.
+type Status struct {
+	SourceConfig
+	LastScan  *time.Time `json:"last_scan,omitempty"`
+	LastError string     `json:"last_error,omitempty"`
+	Found     int        `json:"found"`
+	Problems  []Problem  `json:"problems,omitempty"`
+}
+
+// KV is where the discovery state is kept; *store.Store is one.
+type KV interface {
+	PutJSON(key string, v any) error
+	GetJSON(key string, v any) error
+}
+
+// stateKey is the store key of the discovery state. Sources live in the
+// store, not the config file: they are the app's own bookkeeping (with the
+// rejections and what each source added), not a description of servers a
+// user edits by hand.
+const stateKey = "discovery/state"
+
+// state is what survives a restart.
+type state struct {
+	Sources []SourceConfig `json:"sources"`
+	// Rejected maps source -> server name -> identity of the server that
+	// was rejected; the same server is not offered again, a changed one is.
+	Rejected map[string]map[string]string `json:"rejected"`
+	// Added maps source -> names of servers approved from it, which an
+	// authoritative source may propose to remove.
+	Added   map[string][]string `json:"added"`
+	Pending []*Pending          `json:"pending"`
+}
+
+// Errors the API maps to statuses.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+)
+
+// Manager keeps the sources, scans them and holds the pending list.
+type Manager struct {
+	kv     KV
+	config *config.Manager
+	log    *slog.Logger
+	// build makes a Source of a config; tests swap the clients' Env.
+	build func(SourceConfig) (Source, error)
+
+	mu      sync.Mutex
+	st      state
+	status  map[string]*Status
+	scanMu  sync.Mutex // one scan at a time, so two never race on pending
+	changed chan struct{}
+}
+
+// Options configure a Manager.
+type Options struct {
+	Store  KV
+	Config *config.Manager
+	Logger *slog.Logger
+	// Build overrides how a source is made of its config (nil: the real
+	// folder and clients sources).
+	Build func(SourceConfig) (Source, error)
+}
+
+// New loads the kept state.
+func New(o Options) (*Manager, error) {
+	if o.Store == nil || o.Config == nil {
+		return nil, errors.New("discovery: a store and a config manager are required")
+	}
+	m := &Manager{kv: o.Store, config: o.Config, log: o.Logger, build: o.Build,
+		status: map[string]*Status{}, changed: make(chan struct{}, 1)}
+	if m.log == nil {
+		m.log = slog.Default()
+	}
+	if m.build == nil {
+		m.build = build
+	}
+	if err := o.Store.GetJSON(stateKey, &m.st); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("discovery: load state: %w", err)
+	}
+	if m.st.Rejected == nil {
+		m.st.Rejected = map[string]map[string]string{}
+	}
+	if m.st.Added == nil {
+		m.st.Added = map[string][]string{}
+	}
+	for _, c := range m.st.Sources {
+		m.status[c.ID] = &Status{SourceConfig: c}
+	}
+	return m, nil
+}
+
+func (m *Manager) saveLocked() error {
+	if err := m.kv.PutJSON(stateKey, m.st); err != nil {
+		return fmt.Errorf("discovery: save state: %w", err)
+	}
+	return nil
+}
+
+// poke tells Run the sources changed, so watches are started or stopped.
+func (m *Manager) poke() {
+	select {
+	case m.changed <- struct{}{}:
+	default:
+	}
+}
+
+// Sources lists the sources with their last scan.
+func (m *Manager) Sources() []Status {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Status, 0, len(m.st.Sources))
+	for _, c := range m.st.Sources {
+		s := *m.status[c.ID]
+		s.SourceConfig = c
+		out = append(out, s)
+	}
+	return out
+}
+
+// Source returns one source.
+func (m *Manager) Source(id string) (Status, error) {
+	for _, s := range m.Sources() {
+		if s.ID == id {
+			return s, nil
+		}
+	}
+	return Status{}, fmt.Errorf("source %q: %w", id, ErrNotFound)
+}
+
+func (m *Manager) indexLocked(id string) int {
+	return slices.IndexFunc(m.st.Sources, func(c SourceConfig) bool { return c.ID == id })
+}
+
+// AddSource keeps a new source; it is scanned by Run at once.
+func (m *Manager) AddSource(c SourceConfig) (Status, error) {
+	if err := c.Validate(); err != nil {
+		return Status{}, err
+	}
+	m.mu.Lock()
+	if m.indexLocked(c.ID) >= 0 {
+		m.mu.Unlock()
+		return Status{}, fmt.Errorf("source %q: %w", c.ID, ErrExists)
+	}
+	m.st.Sources = append(m.st.Sources, c)
+	m.status[c.ID] = &Status{SourceConfig: c}
+	err := m.saveLocked()
+	m.mu.Unlock()
+	if err != nil {
+		return Status{}, err
+	}
+	m.poke()
+	return m.Source(c.ID)
+}
+
+// UpdateSource changes a source with fn (its id and kind cannot change).
+func (m *Manager) UpdateSource(id string, fn func(*SourceConfig)) (Status, error) {
+	m.mu.Lock()
+	i := m.indexLocked(id)
+	if i < 0 {
+		m.mu.Unlock()
+		return Status{}, fmt.Errorf("source %q: %w", id, ErrNotFound)
+	}
+	c := m.st.Sources[i]
+	fn(&c)
+	if c.ID != id {
+		m.mu.Unlock()
+		return Status{}, fieldErr("id", "cannot be changed (it names the source's rejections and additions); delete the source and add a new one")
+	}
+	if c.Kind != m.st.Sources[i].Kind {
+		m.mu.Unlock()
+		return Status{}, fieldErr("kind", "cannot be changed; delete the source and add a new one")
+	}
+	if err := c.Validate(); err != nil {
+		m.mu.Unlock()
+		return Status{}, err
+	}
+	m.st.Sources[i] = c
+	if c.Mode != ModeAuthoritative {
+		// An additive source never proposes removals.
+		m.dropPendingLocked(func(p *Pending) bool { return p.Source == id && p.Action == ActionRemove })
+	}
+	if !c.Enabled {
+		m.dropPendingLocked(func(p *Pending) bool { return p.Source == id })
+	}
+	err := m.saveLocked()
+	m.mu.Unlock()
+	if err != nil {
+		return Status{}, err
+	}
+	m.poke()
+	return m.Source(id)
+}
+
+// DeleteSource forgets a source, its pending entries and its rejections.
+// Servers approved from it stay in the config.
+func (m *Manager) DeleteSource(id string) error {
+	m.mu.Lock()
+	i := m.indexLocked(id)
+	if i < 0 {
+		m.mu.Unlock()
+		return fmt.Errorf("source %q: %w", id, ErrNotFound)
+	}
+	m.st.Sources = slices.Delete(m.st.Sources, i, i+1)
+	delete(m.status, id)
+	delete(m.st.Rejected, id)
+	delete(m.st.Added, id)
+	m.dropPendingLocked(func(p *Pending) bool { return p.Source == id })
+	err := m.saveLocked()
+	m.mu.Unlock()
+	m.poke()
+	return err
+}
+
+func (m *Manager) dropPendingLocked(drop func(*Pending) bool) {
+	m.st.Pending = slices.DeleteFunc(m.st.Pending, drop)
+}
+
+// PendingList lists what waits for approval, oldest first.
+func (m *Manager) PendingList() []Pending {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Pending, 0, len(m.st.Pending))
+	for _, p := range m.st.Pending {
+		out = append(out, *p)
+	}
+	return out
+}
+
+// ScanAll scans every enabled source.
+func (m *Manager) ScanAll(ctx context.Context) {
+	m.mu.Lock()
+	ids := make([]string, 0, len(m.st.Sources))
+	for _, c := range m.st.Sources {
+		if c.Enabled {
+			ids = append(ids, c.ID)
+		}
+	}
+	m.mu.Unlock()
+	for _, id := range ids {
+		if _, err := m.Scan(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
+			m.log.Warn("discovery scan failed", "source", id, "err", err)
+		}
+	}
+}
+
+// Scan scans one source now and updates the pending list; it returns the
+// source's status after the scan. A disabled source is scanned too when
+// asked by name, so the user can look before turning it on; its findings
+// are then shown in the status only, not offered.
+func (m *Manager) Scan(ctx context.Context, id string) (Status, error) {
+	m.scanMu.Lock()
+	defer m.scanMu.Unlock()
+	m.mu.Lock()
+	i := m.indexLocked(id)
+	if i < 0 {
+		m.mu.Unlock()
+		return Status{}, fmt.Errorf("source %q: %w", id, ErrNotFound)
+	}
+	c := m.st.Sources[i]
+	m.mu.Unlock()
+
+	src, err := m.build(c)
+	if err != nil {
+		return Status{}, err
+	}
+	found, problems, scanErr := src.Scan(ctx)
+	now := time.Now().UTC()
+
+	m.mu.Lock()
+	st := m.status[id]
+	if st == nil || m.indexLocked(id) < 0 {
+		// Deleted while it was being scanned.
+		m.mu.Unlock()
+		return Status{}, fmt.Errorf("source %q: %w", id, ErrNotFound)
+	}
+	st.LastScan, st.Problems, st.Found, st.LastError = &now, problems, len(found), ""
+	if scanErr != nil {
+		// A source that cannot be read says nothing about what it holds:
+		// the pending list is left as it was rather than emptied, and an
+		// authoritative source proposes no removals on an error.
+		st.LastError = scanErr.Error()
+		m.mu.Unlock()
+		return m.Source(id)
+	}
+	if c.Enabled {
+		m.applyLocked(c, found, now)
+	}
+	err = m.saveLocked()
+	m.mu.Unlock()
+	if err != nil {
+		return Status{}, err
+	}
+	return m.Source(id)
+}
+
+// applyLocked turns one scan's findings into pending entries.
+func (m *Manager) applyLocked(c SourceConfig, found []Found, now time.Time) {
+	cur := m.config.Snapshot()
+	byName := map[string]Found{}
+	for _, f := range found {
+		byName[f.Name] = f
+	}
+	old := map[string]*Pending{}
+	for _, p := range m.st.Pending {
+		if p.Source == c.ID {
+			old[p.Action+"/"+p.Name] = p
+		}
+	}
+	m.dropPendingLocked(func(p *Pending) bool { return p.Source == c.ID })
+
+	// Names this source added that the user has since deleted are no
+	// longer its to propose removing.
+	added := slices.DeleteFunc(slices.Clone(m.st.Added[c.ID]), func(n string) bool { return cur.Servers[n] == nil })
+	m.st.Added[c.ID] = added
+
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
+		f := byName[name]
+		if cur.Servers[name] != nil {
+			continue // already there (added from here, or by hand)
+		}
+		if id, ok := m.st.Rejected[c.ID][name]; ok && id == trust.Identity(f.Server) {
+			continue
+		}
+		p := &Pending{ID: c.ID + "/" + name, Source: c.ID, Action: ActionAdd, Name: name,
+			Server: f.Server, Where: f.Where, Format: f.Format, FoundAt: now}
+		if prev := old[ActionAdd+"/"+name]; prev != nil {
+			p.FoundAt = prev.FoundAt
+		}
+		m.st.Pending = append(m.st.Pending, p)
+	}
+	if c.Mode == ModeAuthoritative {
+		for _, name := range added {
+			if _, still := byName[name]; still {
+				continue
+			}
+			p := &Pending{ID: c.ID + "/" + name, Source: c.ID, Action: ActionRemove, Name: name,
+				Server: cur.Servers[name], FoundAt: now}
+			if prev := old[ActionRemove+"/"+name]; prev != nil {
+				p.FoundAt = prev.FoundAt
+			}
+			m.st.Pending = append(m.st.Pending, p)
+		}
+	}
+}
+
+func (m *Manager) takePendingLocked(id string) (*Pending, error) {
+	i := slices.IndexFunc(m.st.Pending, func(p *Pending) bool { return p.ID == id })
+	if i < 0 {
+		return nil, fmt.Errorf("pending server %q: %w", id, ErrNotFound)
+	}
+	return m.st.Pending[i], nil
+}
+
+// Approve carries out a pending entry: an addition enters the config
+// quarantined (its tools are held until reviewed, as for any new server);
+// a removal deletes the server from the config.
+func (m *Manager) Approve(id string) (Pending, error) {
+	m.scanMu.Lock()
+	defer m.scanMu.Unlock()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, err := m.takePendingLocked(id)
+	if err != nil {
+		return Pending{}, err
+	}
+	switch p.Action {
+	case ActionAdd:
+		sc := p.Server.Clone()
+		sc.Quarantined = true
+		_, err = m.config.Update(func(cfg *config.Config) error {
+			if cfg.Servers[p.Name] != nil {
+				return fmt.Errorf("a server named %q is already in the config: %w", p.Name, ErrExists)
+			}
+			if cfg.Servers == nil {
+				cfg.Servers = map[string]*config.Server{}
+			}
+			cfg.Servers[p.Name] = sc
+			return nil
+		})
+		if err == nil && !slices.Contains(m.st.Added[p.Source], p.Name) {
+			m.st.Added[p.Source] = append(m.st.Added[p.Source], p.Name)
+		}
+	case ActionRemove:
+		_, err = m.config.Update(func(cfg *config.Config) error {
+			delete(cfg.Servers, p.Name)
+			return nil
+		})
+		if err == nil {
+			m.st.Added[p.Source] = slices.DeleteFunc(m.st.Added[p.Source], func(n string) bool { return n == p.Name })
+		}
+	}
+	if err != nil {
+		return Pending{}, err
+	}
+	m.dropPendingLocked(func(q *Pending) bool { return q == p })
+	return *p, m.saveLocked()
+}
+
+// Reject turns a pending entry down. A rejected addition is not offered
+// again while the source holds the same server; a rejected removal keeps the
+// server, and the source stops treating it as its own.
+func (m *Manager) Reject(id string) (Pending, error) {
+	m.scanMu.Lock()
+	defer m.scanMu.Unlock()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, err := m.takePendingLocked(id)
+	if err != nil {
+		return Pending{}, err
+	}
+	switch p.Action {
+	case ActionAdd:
+		if m.st.Rejected[p.Source] == nil {
+			m.st.Rejected[p.Source] = map[string]string{}
+		}
+		m.st.Rejected[p.Source][p.Name] = trust.Identity(p.Server)
+	case ActionRemove:
+		m.st.Added[p.Source] = slices.DeleteFunc(m.st.Added[p.Source], func(n string) bool { return n == p.Name })
+	}
+	m.dropPendingLocked(func(q *Pending) bool { return q == p })
+	return *p, m.saveLocked()
+}

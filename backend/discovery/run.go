@@ -1,0 +1,119 @@
+package discovery
+
+import (
+	"context"
+	"time"
+)
+
+// tick is how often Run checks which sources are due. A var so tests of the
+// schedule need not wait a second per step.
+var tick = time.Second
+
+// Run scans each enabled source at its interval (the first time right
+// away) and, for sources that can, on every change, until ctx is done. Call
+// it in its own goroutine: start-up never waits on a scan.
+func (m *Manager) Run(ctx context.Context) {
+	type watch struct {
+		cancel context.CancelFunc
+		path   string
+	}
+	watches := map[string]watch{}
+	defer func() {
+		for _, w := range watches {
+			w.cancel()
+		}
+	}()
+	due := make(chan string, 16)
+	next := map[string]time.Time{}
+
+	// reconcile starts a watch for each enabled source that can watch and
+	// stops the watches of sources gone, disabled or moved.
+	reconcile := func() {
+		m.mu.Lock()
+		srcs := append([]SourceConfig(nil), m.st.Sources...)
+		m.mu.Unlock()
+		want := map[string]SourceConfig{}
+		for _, c := range srcs {
+			if c.Enabled {
+				want[c.ID] = c
+			}
+		}
+		for id, w := range watches {
+			if c, ok := want[id]; !ok || c.Path != w.path {
+				w.cancel()
+				delete(watches, id)
+			}
+		}
+		for id, c := range want {
+			if _, ok := watches[id]; ok {
+				continue
+			}
+			src, err := m.build(c)
+			if err != nil {
+				continue
+			}
+			wt, ok := src.(watcher)
+			if !ok {
+				continue
+			}
+			wctx, cancel := context.WithCancel(ctx)
+			watches[id] = watch{cancel: cancel, path: c.Path}
+			go func(id string) {
+				err := wt.Watch(wctx, func() {
+					select {
+					case due <- id:
+					default:
+					}
+				})
+				if err != nil {
+					// The interval still scans it; a folder made later is
+					// watched when the source is next changed.
+					m.log.Warn("discovery watch stopped", "source", id, "err", err)
+				}
+			}(id)
+		}
+		for id := range next {
+			if _, ok := want[id]; !ok {
+				delete(next, id)
+			}
+		}
+	}
+	reconcile()
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	scan := func(id string) {
+		if _, err := m.Scan(ctx, id); err != nil && ctx.Err() == nil {
+			m.log.Warn("discovery scan failed", "source", id, "err", err)
+		}
+		m.mu.Lock()
+		if i := m.indexLocked(id); i >= 0 {
+			next[id] = time.Now().Add(m.st.Sources[i].interval())
+		}
+		m.mu.Unlock()
+	}
+	for {
+		m.mu.Lock()
+		var ready []string
+		now := time.Now()
+		for _, c := range m.st.Sources {
+			if c.Enabled && !now.Before(next[c.ID]) {
+				ready = append(ready, c.ID)
+			}
+		}
+		m.mu.Unlock()
+		for _, id := range ready {
+			scan(id)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.changed:
+			reconcile()
+			// A new or changed source is scanned at once.
+			clear(next)
+		case id := <-due:
+			scan(id)
+		case <-t.C:
+		}
+	}
+}
