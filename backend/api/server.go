@@ -22,6 +22,7 @@ import (
 
 	"switchboard/backend/auth"
 	"switchboard/backend/config"
+	"switchboard/backend/discovery"
 	"switchboard/backend/events"
 	"switchboard/backend/gateway"
 	"switchboard/backend/secrets"
@@ -65,6 +66,9 @@ type Options struct {
 	Guard *security.Guard
 	// Security is the security event log; nil leaves its routes answering 503.
 	Security *security.Log
+	// Discovery keeps the discovery sources and the pending list; nil
+	// leaves the discovery routes answering 503.
+	Discovery *discovery.Manager
 }
 
 // Server is the control API.
@@ -126,6 +130,7 @@ func New(opts Options) *Server {
 	s.registerImportExport() // importexport.go
 	s.registerInfo()         // info.go
 	s.registerProfiles()     // profiles.go
+	s.registerDiscovery()    // discovery.go
 	s.registerDocs()
 	s.app.Use(func(c *fiber.Ctx) error {
 		return errNotFound("RouteNotFound", "no route %s %s; the routes are listed at /api/v1/openapi.json", c.Method(), c.Path())

@@ -20,6 +20,7 @@ import (
 
 	"switchboard/backend/api"
 	"switchboard/backend/config"
+	"switchboard/backend/discovery"
 	"switchboard/backend/events"
 	"switchboard/backend/gateway"
 	"switchboard/backend/metrics"
@@ -180,9 +181,17 @@ func Start(opts Options) (_ *Daemon, err error) {
 		OnAvailable: func(st updatecheck.Status) {
 			d.events.Publish(events.UpdateAvailable, "", map[string]any{"version": st.Latest, "url": st.URL})
 		}}
+	// Discovery that cannot load its state is left off (its routes answer
+	// 503) rather than keeping the gateway from starting.
+	disc, discErr := discovery.New(discovery.Options{Store: d.store, Config: d.cfg, Logger: d.log})
+	if discErr != nil {
+		d.log.Error("discovery is off", "err", discErr)
+		disc = nil
+	}
 	d.api = api.New(api.Options{Gateway: d.gw, Store: d.store, Config: d.cfg, Events: d.events,
 		Logger: d.log, Version: opts.Version, Started: time.Now(), Addr: d.Addr, Socket: sockPath,
-		Metrics: m, Updates: updates, Trust: d.trust, Secrets: d.secrets, Guard: guard, Security: secLog})
+		Metrics: m, Updates: updates, Trust: d.trust, Secrets: d.secrets, Guard: guard, Security: secLog,
+		Discovery: disc})
 	mux := http.NewServeMux()
 	// The API's key check (mcp_require_key) runs before the gateway.
 	mcp := gateway.Guarded(d.gw.Handler(), d.api.MCPGuard)
@@ -199,6 +208,13 @@ func Start(opts Options) (_ *Daemon, err error) {
 		checked := make(chan struct{})
 		go func() { defer close(checked); updates.Run(ctx) }()
 		defer func() { <-checked }()
+		// Discovery scans in the background, so start-up never waits on
+		// it, and ends before the store closes.
+		if disc != nil {
+			scanned := make(chan struct{})
+			go func() { defer close(scanned); disc.Run(ctx) }()
+			defer func() { <-scanned }()
+		}
 		if err := d.cfg.Run(ctx); err != nil && ctx.Err() == nil {
 			d.log.Error("config watch stopped", "err", err)
 		}
