@@ -1,0 +1,239 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"switchboard/backend/api"
+	"switchboard/backend/client"
+	"switchboard/backend/discovery"
+)
+
+func (e *env) discoveryCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "discovery",
+		Short: "Find servers you already have (a folder, your AI clients' configs) and approve them",
+		Long: `Discovery sources look for MCP servers in a folder of config files or in the
+config files of installed AI clients (Claude Desktop, Cursor, VS Code,
+Windsurf, Claude Code). What they find waits in a pending list; an approved
+server is added quarantined, a rejected one is not offered again.`,
+	}
+	sources := &cobra.Command{
+		Use:   "sources",
+		Short: "List the sources (subcommands add, set and rm change them)",
+		Args:  cobra.NoArgs,
+		RunE: e.run(func(ctx context.Context, c *client.Client, cmd *cobra.Command, _ []string) error {
+			res, err := c.DiscoverySources(ctx)
+			if err != nil {
+				return err
+			}
+			return e.printSources(cmd.OutOrStdout(), res.Sources)
+		}),
+	}
+	var w struct {
+		kind, mode, interval, path string
+		disabled                   bool
+	}
+	add := &cobra.Command{
+		Use:   "add ID --kind folder|clients",
+		Short: "Add a source",
+		Example: `  switchboard discovery sources add clients --kind clients
+  switchboard discovery sources add team --kind folder --path /srv/mcp-configs --mode authoritative`,
+		Args: cobra.ExactArgs(1),
+		RunE: e.run(func(ctx context.Context, c *client.Client, cmd *cobra.Command, args []string) error {
+			req := api.DiscoverySourceWrite{ID: &args[0], Kind: &w.kind}
+			enabled := !w.disabled
+			req.Enabled = &enabled
+			if w.mode != "" {
+				req.Mode = &w.mode
+			}
+			if w.interval != "" {
+				req.Interval = &w.interval
+			}
+			if w.path != "" {
+				req.Path = &w.path
+			}
+			st, err := c.AddDiscoverySource(ctx, req)
+			if err != nil {
+				return err
+			}
+			return e.printSources(cmd.OutOrStdout(), []discovery.Status{*st})
+		}),
+	}
+	add.Flags().StringVar(&w.kind, "kind", "", "folder or clients")
+	add.Flags().StringVar(&w.mode, "mode", "", "additive (default) or authoritative")
+	add.Flags().StringVar(&w.interval, "interval", "", "how often to scan (30s, 5m, 1h; default 5m)")
+	add.Flags().StringVar(&w.path, "path", "", "the folder of a folder source (absolute)")
+	add.Flags().BoolVar(&w.disabled, "disabled", false, "add it turned off")
+	set := &cobra.Command{
+		Use:     "set ID",
+		Short:   "Change a source: --enabled, --mode, --interval, --path",
+		Example: `  switchboard discovery sources set clients --enabled=false`,
+		Args:    cobra.ExactArgs(1),
+		RunE: e.run(func(ctx context.Context, c *client.Client, cmd *cobra.Command, args []string) error {
+			var req api.DiscoverySourceWrite
+			flags := cmd.Flags()
+			for name, dst := range map[string]**string{"mode": &req.Mode, "interval": &req.Interval, "path": &req.Path} {
+				if flags.Changed(name) {
+					v, _ := flags.GetString(name)
+					*dst = &v
+				}
+			}
+			if flags.Changed("enabled") {
+				v, _ := flags.GetBool("enabled")
+				req.Enabled = &v
+			}
+			if req == (api.DiscoverySourceWrite{}) {
+				return fmt.Errorf("nothing to change: give --enabled, --mode, --interval or --path")
+			}
+			st, err := c.UpdateDiscoverySource(ctx, args[0], req)
+			if err != nil {
+				return err
+			}
+			return e.printSources(cmd.OutOrStdout(), []discovery.Status{*st})
+		}),
+	}
+	set.Flags().Bool("enabled", true, "turn the source on or off")
+	set.Flags().String("mode", "", "additive or authoritative")
+	set.Flags().String("interval", "", "how often to scan")
+	set.Flags().String("path", "", "the folder of a folder source")
+	rm := &cobra.Command{
+		Use:     "rm ID",
+		Aliases: []string{"delete"},
+		Short:   "Delete a source (servers approved from it stay)",
+		Args:    cobra.ExactArgs(1),
+		RunE: e.run(func(ctx context.Context, c *client.Client, cmd *cobra.Command, args []string) error {
+			if err := c.DeleteDiscoverySource(ctx, args[0]); err != nil {
+				return err
+			}
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "Deleted source %s.\n", args[0])
+			return err
+		}),
+	}
+	sources.AddCommand(add, set, rm)
+	scan := &cobra.Command{
+		Use:   "scan [SOURCE]",
+		Short: "Scan one source, or every enabled one, now",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: e.run(func(ctx context.Context, c *client.Client, cmd *cobra.Command, args []string) error {
+			id := ""
+			if len(args) == 1 {
+				id = args[0]
+			}
+			res, err := c.ScanDiscovery(ctx, id)
+			if err != nil {
+				return err
+			}
+			if e.json() {
+				return writeJSON(cmd.OutOrStdout(), res)
+			}
+			if err := e.printSources(cmd.OutOrStdout(), res.Sources); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout())
+			return e.printPending(cmd.OutOrStdout(), res.Pending)
+		}),
+	}
+	pending := &cobra.Command{
+		Use:   "pending",
+		Short: "List the servers found and waiting for approve or reject",
+		Args:  cobra.NoArgs,
+		RunE: e.run(func(ctx context.Context, c *client.Client, cmd *cobra.Command, _ []string) error {
+			res, err := c.DiscoveryPending(ctx)
+			if err != nil {
+				return err
+			}
+			if e.json() {
+				return writeJSON(cmd.OutOrStdout(), res)
+			}
+			return e.printPending(cmd.OutOrStdout(), res.Pending)
+		}),
+	}
+	decide := func(verb string, fn func(*client.Client, context.Context, string, string) (*api.DiscoveryDecision, error)) *cobra.Command {
+		return &cobra.Command{
+			Use:   verb + " SOURCE/NAME",
+			Short: strings.ToUpper(verb[:1]) + verb[1:] + " a pending server (its id as discovery pending shows it)",
+			Args:  cobra.ExactArgs(1),
+			RunE: e.run(func(ctx context.Context, c *client.Client, cmd *cobra.Command, args []string) error {
+				source, name, ok := strings.Cut(args[0], "/")
+				if !ok || source == "" || name == "" {
+					return fmt.Errorf("%q: want SOURCE/NAME, the id discovery pending shows", args[0])
+				}
+				res, err := fn(c, ctx, source, name)
+				if err != nil {
+					return err
+				}
+				if e.json() {
+					return writeJSON(cmd.OutOrStdout(), res)
+				}
+				msg := fmt.Sprintf("Rejected %s: %s will not offer it again.", res.Entry.Name, res.Entry.Source)
+				switch {
+				case res.Decision == "approved" && res.Entry.Action == discovery.ActionAdd:
+					msg = fmt.Sprintf("Added %s, quarantined: review and approve its tools with switchboard quarantine.", res.Entry.Name)
+				case res.Decision == "approved":
+					msg = fmt.Sprintf("Removed %s from the config.", res.Entry.Name)
+				case res.Entry.Action == discovery.ActionRemove:
+					msg = fmt.Sprintf("Kept %s; %s no longer proposes removing it.", res.Entry.Name, res.Entry.Source)
+				}
+				_, err = fmt.Fprintln(cmd.OutOrStdout(), msg)
+				return err
+			}),
+		}
+	}
+	approve := decide("approve", (*client.Client).ApproveDiscovered)
+	reject := decide("reject", (*client.Client).RejectDiscovered)
+	cmd.AddCommand(sources, scan, pending, approve, reject)
+	return cmd
+}
+
+func (e *env) printSources(w io.Writer, ss []discovery.Status) error {
+	if e.json() {
+		return writeJSON(w, ss)
+	}
+	t := newTable(w, "ID", "KIND", "MODE", "ENABLED", "INTERVAL", "LAST SCAN", "FOUND", "PROBLEMS")
+	for _, s := range ss {
+		last := "-"
+		if s.LastScan != nil {
+			last = s.LastScan.Local().Format(time.DateTime)
+		}
+		if s.LastError != "" {
+			last = "error: " + s.LastError
+		}
+		t.row(s.ID, s.Kind, s.Mode, strconv.FormatBool(s.Enabled), orDash(s.Interval), last,
+			strconv.Itoa(s.Found), strconv.Itoa(len(s.Problems)))
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	for _, s := range ss {
+		for _, p := range s.Problems {
+			fmt.Fprintf(w, "%s: %s: %s\n", s.ID, p.Where, p.Message)
+		}
+	}
+	return nil
+}
+
+func (e *env) printPending(w io.Writer, ps []discovery.Pending) error {
+	if len(ps) == 0 {
+		_, err := fmt.Fprintln(w, "Nothing pending.")
+		return err
+	}
+	t := newTable(w, "ID", "ACTION", "SERVER", "FOUND IN")
+	for _, p := range ps {
+		what := ""
+		if p.Server != nil {
+			what = p.Server.URL
+			if what == "" {
+				what = strings.TrimSpace(p.Server.Command + " " + strings.Join(p.Server.Args, " "))
+			}
+		}
+		t.row(p.ID, p.Action, orDash(what), orDash(p.Where))
+	}
+	return t.flush()
+}

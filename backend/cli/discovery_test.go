@@ -1,0 +1,52 @@
+package cli_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDiscoveryCommands(t *testing.T) {
+	home := startCore(t, nil)
+	folder := t.TempDir()
+	if err := os.WriteFile(filepath.Join(folder, "mcp.json"), []byte(`{"mcpServers": {
+		"memory": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"]},
+		"fetch": {"command": "uvx", "args": ["mcp-server-fetch"]}
+	}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := mustRun(t, home, "discovery", "sources", "add", "drop", "--kind", "folder", "--path", folder)
+	if !strings.Contains(out, "drop") || !strings.Contains(out, "additive") {
+		t.Fatalf("add:\n%s", out)
+	}
+	if _, _, err := run(home, nil, "discovery", "sources", "add", "bad", "--kind", "folder", "--path", "rel"); err == nil || !strings.Contains(err.Error(), "path") {
+		t.Fatalf("relative path: %v", err)
+	}
+	out = mustRun(t, home, "discovery", "scan", "drop")
+	if !strings.Contains(out, "drop/memory") || !strings.Contains(out, "drop/fetch") || !strings.Contains(out, "uvx mcp-server-fetch") {
+		t.Fatalf("scan:\n%s", out)
+	}
+	out = mustRun(t, home, "discovery", "approve", "drop/memory")
+	if !strings.Contains(out, "quarantined") {
+		t.Fatalf("approve:\n%s", out)
+	}
+	if sc := fileServers(t, home)["memory"]; sc == nil || sc["quarantined"] != true {
+		t.Fatalf("memory in config.json: %+v", sc)
+	}
+	mustRun(t, home, "discovery", "reject", "drop/fetch")
+	if out = mustRun(t, home, "discovery", "pending"); !strings.Contains(out, "Nothing pending") {
+		t.Fatalf("pending after approve and reject:\n%s", out)
+	}
+	if _, _, err := run(home, nil, "discovery", "approve", "memory"); err == nil || !strings.Contains(err.Error(), "SOURCE/NAME") {
+		t.Fatalf("approve without a source: %v", err)
+	}
+	out = mustRun(t, home, "discovery", "sources", "set", "drop", "--enabled=false", "--mode", "authoritative")
+	if !strings.Contains(out, "authoritative") || !strings.Contains(out, "false") {
+		t.Fatalf("set:\n%s", out)
+	}
+	mustRun(t, home, "discovery", "sources", "rm", "drop")
+	if out = mustRun(t, home, "discovery", "sources"); strings.Contains(out, "drop") {
+		t.Fatalf("sources after rm:\n%s", out)
+	}
+}
