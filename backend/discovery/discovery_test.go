@@ -355,3 +355,49 @@ func TestSourceValidationNamesTheField(t *testing.T) {
 		t.Fatalf("approve of an unknown entry = %v", err)
 	}
 }
+
+// A server of the same name added by hand after the scan: approving the
+// found one is refused and the config keeps the hand-made one.
+func TestApproveRefusesATakenName(t *testing.T) {
+	r := newRig(t)
+	folder := t.TempDir()
+	write(t, filepath.Join(folder, "mcp.json"), `{"mcpServers": {"memory": {"command": "npx", "args": ["server-memory"]}}}`)
+	r.m.AddSource(SourceConfig{ID: "drop", Kind: KindFolder, Path: folder, Enabled: true})
+	if _, err := r.m.Scan(context.Background(), "drop"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.config.Update(func(c *config.Config) error {
+		c.Servers["memory"] = &config.Server{Command: "echo"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.m.Approve("drop/memory"); !errors.Is(err, ErrExists) {
+		t.Fatalf("approve over a taken name = %v, want ErrExists", err)
+	}
+	if sc := r.onDisk(t).Servers["memory"]; sc.Command != "echo" {
+		t.Fatalf("config.json memory = %+v, want the hand-made one kept", sc)
+	}
+	if len(r.m.PendingList()) != 1 {
+		t.Fatal("a refused approval dropped the pending entry")
+	}
+}
+
+// Claude Code's file often holds settings and no servers; that is not shown
+// as a problem, while a broken client file is.
+func TestClientsSourceQuietOnAFileWithoutServers(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	write(t, filepath.Join(home, ".claude.json"), `{"numStartups": 12, "theme": "dark"}`)
+	write(t, filepath.Join(home, ".cursor", "mcp.json"), `{"mcpServers": {"x": {"command": 5}}}`)
+	r := newRig(t)
+	r.m.AddSource(SourceConfig{ID: "clients", Kind: KindClients, Enabled: true})
+	s, err := r.m.Scan(context.Background(), "clients")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Problems) != 1 || !strings.HasSuffix(s.Problems[0].Where, filepath.Join(".cursor", "mcp.json")) || !strings.Contains(s.Problems[0].Message, "mcpServers") {
+		t.Fatalf("problems = %+v, want only Cursor's bad entry, named", s.Problems)
+	}
+}

@@ -16,6 +16,13 @@ func (m *Manager) Run(ctx context.Context) {
 	type watch struct {
 		cancel context.CancelFunc
 		path   string
+		// token tells this watch from a later one of the same source, so
+		// a stale report of a stopped watch does not drop its successor.
+		token *int
+	}
+	type stopped struct {
+		id    string
+		token *int
 	}
 	watches := map[string]watch{}
 	defer func() {
@@ -24,6 +31,9 @@ func (m *Manager) Run(ctx context.Context) {
 		}
 	}()
 	due := make(chan string, 16)
+	dead := make(chan stopped)
+	// retry holds sources whose watch stopped on an error.
+	retry := map[string]bool{}
 	next := map[string]time.Time{}
 
 	// reconcile starts a watch for each enabled source that can watch and
@@ -57,7 +67,8 @@ func (m *Manager) Run(ctx context.Context) {
 				continue
 			}
 			wctx, cancel := context.WithCancel(ctx)
-			watches[id] = watch{cancel: cancel, path: c.Path}
+			token := new(int)
+			watches[id] = watch{cancel: cancel, path: c.Path, token: token}
 			go func(id string) {
 				err := wt.Watch(wctx, func() {
 					select {
@@ -65,10 +76,15 @@ func (m *Manager) Run(ctx context.Context) {
 					default:
 					}
 				})
-				if err != nil {
-					// The interval still scans it; a folder made later is
-					// watched when the source is next changed.
+				if err != nil && wctx.Err() == nil {
+					// The interval still scans it, and the watch is tried
+					// again after that scan (a folder made later is then
+					// watched).
 					m.log.Warn("discovery watch stopped", "source", id, "err", err)
+					select {
+					case dead <- stopped{id, token}:
+					case <-wctx.Done():
+					}
 				}
 			}(id)
 		}
@@ -90,6 +106,10 @@ func (m *Manager) Run(ctx context.Context) {
 			next[id] = time.Now().Add(m.st.Sources[i].interval())
 		}
 		m.mu.Unlock()
+		if retry[id] {
+			delete(retry, id)
+			reconcile()
+		}
 	}
 	for {
 		m.mu.Lock()
@@ -113,6 +133,12 @@ func (m *Manager) Run(ctx context.Context) {
 			clear(next)
 		case id := <-due:
 			scan(id)
+		case d := <-dead:
+			if w, ok := watches[d.id]; ok && w.token == d.token {
+				w.cancel()
+				delete(watches, d.id)
+				retry[d.id] = true
+			}
 		case <-t.C:
 		}
 	}
