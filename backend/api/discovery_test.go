@@ -1,15 +1,18 @@
 package api_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"switchboard/backend/api"
 	"switchboard/backend/auth"
 	"switchboard/backend/discovery"
+	"switchboard/backend/events"
 )
 
 // A folder source through the API: added, scanned, its servers pending,
@@ -24,6 +27,8 @@ func TestDiscoveryFolderThroughTheAPI(t *testing.T) {
 	}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	sub, _ := h.d.Events().Subscribe([]string{events.DiscoveryFound}, 16, 0)
+	defer sub.Close()
 	r := h.req("POST", "/api/v1/discovery/sources", map[string]any{"id": "drop", "kind": "folder", "path": folder})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
@@ -38,6 +43,16 @@ func TestDiscoveryFolderThroughTheAPI(t *testing.T) {
 	r.JSON(t, &scan)
 	if r.Status != 200 || len(scan.Pending) != 2 || scan.Sources[0].Found != 2 {
 		t.Fatalf("scan: %d %s", r.Status, r.Body)
+	}
+	// The finding is announced once, whether the background scan (a new
+	// source is scanned at once) or the one asked for found it first.
+	select {
+	case ev := <-sub.C:
+		if b, _ := json.Marshal(ev.Data); !strings.Contains(string(b), `"source":"drop"`) || !strings.Contains(string(b), "drop/memory") {
+			t.Fatalf("event data %s", b)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no discovery.pending event within 5s")
 	}
 	var pend api.DiscoveryPendingList
 	h.req("GET", "/api/v1/discovery/pending", nil).JSON(t, &pend)

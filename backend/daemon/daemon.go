@@ -183,7 +183,10 @@ func Start(opts Options) (_ *Daemon, err error) {
 		}}
 	// Discovery that cannot load its state is left off (its routes answer
 	// 503) rather than keeping the gateway from starting.
-	disc, discErr := discovery.New(discovery.Options{Store: d.store, Config: d.cfg, Logger: d.log})
+	disc, discErr := discovery.New(discovery.Options{Store: d.store, Config: d.cfg, Logger: d.log,
+		OnPending: func(source string, entries []discovery.Pending) {
+			d.events.Publish(events.DiscoveryFound, "", map[string]any{"source": source, "entries": entries})
+		}})
 	if discErr != nil {
 		d.log.Error("discovery is off", "err", discErr)
 		disc = nil

@@ -401,3 +401,38 @@ func TestClientsSourceQuietOnAFileWithoutServers(t *testing.T) {
 		t.Fatalf("problems = %+v, want only Cursor's bad entry, named", s.Problems)
 	}
 }
+
+// OnPending hears of each entry once: when it first appears, not on every
+// rescan while it waits.
+func TestOnPendingTellsOfNewEntriesOnce(t *testing.T) {
+	r := newRig(t)
+	var told [][]string
+	m, err := New(Options{Store: r.store, Config: r.config, OnPending: func(source string, ps []Pending) {
+		var ids []string
+		for _, p := range ps {
+			ids = append(ids, p.Action+" "+p.ID)
+		}
+		told = append(told, ids)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	folder := t.TempDir()
+	file := filepath.Join(folder, "mcp.json")
+	write(t, file, `{"mcpServers": {"a": {"command": "echo"}}}`)
+	m.AddSource(SourceConfig{ID: "d", Kind: KindFolder, Path: folder, Enabled: true, Mode: ModeAuthoritative})
+	ctx := context.Background()
+	m.Scan(ctx, "d")
+	m.Scan(ctx, "d")
+	write(t, file, `{"mcpServers": {"a": {"command": "echo"}, "b": {"command": "cat"}}}`)
+	m.Scan(ctx, "d")
+	if _, err := m.Approve("d/a"); err != nil {
+		t.Fatal(err)
+	}
+	write(t, file, `{"mcpServers": {"b": {"command": "cat"}}}`)
+	m.Scan(ctx, "d")
+	m.Scan(ctx, "d")
+	if got, want := mustJSON(told), `[["add d/a"],["add d/b"],["remove d/a"]]`; got != want {
+		t.Fatalf("told %s, want %s", got, want)
+	}
+}

@@ -81,7 +81,8 @@ type Manager struct {
 	config *config.Manager
 	log    *slog.Logger
 	// build makes a Source of a config; tests swap the clients' Env.
-	build func(SourceConfig) (Source, error)
+	build     func(SourceConfig) (Source, error)
+	onPending func(string, []Pending)
 
 	mu      sync.Mutex
 	st      state
@@ -98,6 +99,10 @@ type Options struct {
 	// Build overrides how a source is made of its config (nil: the real
 	// folder and clients sources).
 	Build func(SourceConfig) (Source, error)
+	// OnPending is told of entries a scan put in the pending list for the
+	// first time (not those already waiting), so the user can be told
+	// once; it runs outside the manager's lock.
+	OnPending func(source string, entries []Pending)
 }
 
 // New loads the kept state.
@@ -105,7 +110,7 @@ func New(o Options) (*Manager, error) {
 	if o.Store == nil || o.Config == nil {
 		return nil, errors.New("discovery: a store and a config manager are required")
 	}
-	m := &Manager{kv: o.Store, config: o.Config, log: o.Logger, build: o.Build,
+	m := &Manager{kv: o.Store, config: o.Config, log: o.Logger, build: o.Build, onPending: o.OnPending,
 		status: map[string]*Status{}, changed: make(chan struct{}, 1)}
 	if m.log == nil {
 		m.log = slog.Default()
@@ -321,19 +326,24 @@ func (m *Manager) Scan(ctx context.Context, id string) (Status, error) {
 		m.mu.Unlock()
 		return m.Source(id)
 	}
+	var fresh []Pending
 	if c.Enabled {
-		m.applyLocked(c, found, now)
+		fresh = m.applyLocked(c, found, now)
 	}
 	err = m.saveLocked()
 	m.mu.Unlock()
 	if err != nil {
 		return Status{}, err
 	}
+	if len(fresh) > 0 && m.onPending != nil {
+		m.onPending(id, fresh)
+	}
 	return m.Source(id)
 }
 
-// applyLocked turns one scan's findings into pending entries.
-func (m *Manager) applyLocked(c SourceConfig, found []Found, now time.Time) {
+// applyLocked turns one scan's findings into pending entries and returns
+// those that were not pending before.
+func (m *Manager) applyLocked(c SourceConfig, found []Found, now time.Time) (fresh []Pending) {
 	cur := m.config.Snapshot()
 	byName := map[string]Found{}
 	for _, f := range found {
@@ -364,6 +374,8 @@ func (m *Manager) applyLocked(c SourceConfig, found []Found, now time.Time) {
 			Server: f.Server, Where: f.Where, Format: f.Format, FoundAt: now}
 		if prev := old[ActionAdd+"/"+name]; prev != nil {
 			p.FoundAt = prev.FoundAt
+		} else {
+			fresh = append(fresh, *p)
 		}
 		m.st.Pending = append(m.st.Pending, p)
 	}
@@ -376,10 +388,13 @@ func (m *Manager) applyLocked(c SourceConfig, found []Found, now time.Time) {
 				Server: cur.Servers[name], FoundAt: now}
 			if prev := old[ActionRemove+"/"+name]; prev != nil {
 				p.FoundAt = prev.FoundAt
+			} else {
+				fresh = append(fresh, *p)
 			}
 			m.st.Pending = append(m.st.Pending, p)
 		}
 	}
+	return fresh
 }
 
 func (m *Manager) takePendingLocked(id string) (*Pending, error) {

@@ -31,6 +31,7 @@ const (
 	Policy          = "policy"             // a policy decision
 	Security        = "security"           // a security event: data is the record, with its level
 	UpdateAvailable = "update.available"   // data: version, url
+	DiscoveryFound  = "discovery.pending"  // a discovery source found servers to approve or remove; data: source, entries
 	Dropped         = "subscriber.dropped" // sent to a subscriber that fell behind, then it is closed
 )
 
