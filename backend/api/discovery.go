@@ -187,7 +187,7 @@ func (s *Server) scanDiscoverySource(c *fiber.Ctx) error {
 	if err != nil {
 		return errDiscovery(err)
 	}
-	return c.JSON(DiscoveryScanResult{Sources: []discovery.Status{st}, Pending: m.PendingList()})
+	return c.JSON(DiscoveryScanResult{Sources: []discovery.Status{st}, Pending: discovery.RedactAll(m.PendingList())})
 }
 
 func (s *Server) scanAllDiscovery(c *fiber.Ctx) error {
@@ -196,7 +196,7 @@ func (s *Server) scanAllDiscovery(c *fiber.Ctx) error {
 		return err
 	}
 	m.ScanAll(c.UserContext())
-	return c.JSON(DiscoveryScanResult{Sources: m.Sources(), Pending: m.PendingList()})
+	return c.JSON(DiscoveryScanResult{Sources: m.Sources(), Pending: discovery.RedactAll(m.PendingList())})
 }
 
 func (s *Server) listDiscoveryPending(c *fiber.Ctx) error {
@@ -204,7 +204,7 @@ func (s *Server) listDiscoveryPending(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(DiscoveryPendingList{Pending: m.PendingList()})
+	return c.JSON(DiscoveryPendingList{Pending: discovery.RedactAll(m.PendingList())})
 }
 
 func (s *Server) approveDiscovery(c *fiber.Ctx) error {
@@ -224,5 +224,5 @@ func (s *Server) decideDiscovery(c *fiber.Ctx, decision string, fn func(*discove
 	if err != nil {
 		return errDiscovery(err)
 	}
-	return c.JSON(DiscoveryDecision{Decision: decision, Entry: p})
+	return c.JSON(DiscoveryDecision{Decision: decision, Entry: p.Redacted()})
 }

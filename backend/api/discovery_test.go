@@ -23,7 +23,7 @@ func TestDiscoveryFolderThroughTheAPI(t *testing.T) {
 	folder := t.TempDir()
 	if err := os.WriteFile(filepath.Join(folder, "claude_desktop_config.json"), []byte(`{"mcpServers": {
 		"files": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"]},
-		"memory": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"]}
+		"memory": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"], "env": {"MEMORY_TOKEN": "tok-s3cret-value"}}
 	}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -48,14 +48,18 @@ func TestDiscoveryFolderThroughTheAPI(t *testing.T) {
 	// source is scanned at once) or the one asked for found it first.
 	select {
 	case ev := <-sub.C:
-		if b, _ := json.Marshal(ev.Data); !strings.Contains(string(b), `"source":"drop"`) || !strings.Contains(string(b), "drop/memory") {
+		if b, _ := json.Marshal(ev.Data); !strings.Contains(string(b), `"source":"drop"`) || !strings.Contains(string(b), "drop/memory") || strings.Contains(string(b), "s3cret") {
 			t.Fatalf("event data %s", b)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no discovery.pending event within 5s")
 	}
 	var pend api.DiscoveryPendingList
-	h.req("GET", "/api/v1/discovery/pending", nil).JSON(t, &pend)
+	r = h.req("GET", "/api/v1/discovery/pending", nil)
+	if strings.Contains(string(r.Body), "s3cret") || !strings.Contains(string(r.Body), `"MEMORY_TOKEN":"***"`) {
+		t.Fatalf("pending shows the token: %s", r.Body)
+	}
+	r.JSON(t, &pend)
 	if len(pend.Pending) != 2 || pend.Pending[0].ID != "drop/files" {
 		t.Fatalf("pending: %+v", pend)
 	}

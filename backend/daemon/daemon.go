@@ -185,7 +185,7 @@ func Start(opts Options) (_ *Daemon, err error) {
 	// 503) rather than keeping the gateway from starting.
 	disc, discErr := discovery.New(discovery.Options{Store: d.store, Config: d.cfg, Logger: d.log,
 		OnPending: func(source string, entries []discovery.Pending) {
-			d.events.Publish(events.DiscoveryFound, "", map[string]any{"source": source, "entries": entries})
+			d.events.Publish(events.DiscoveryFound, "", map[string]any{"source": source, "entries": discovery.RedactAll(entries)})
 		}})
 	if discErr != nil {
 		d.log.Error("discovery is off", "err", discErr)

@@ -474,3 +474,21 @@ func (m *Manager) Reject(id string) (Pending, error) {
 	m.dropPendingLocked(func(q *Pending) bool { return q == p })
 	return *p, m.saveLocked()
 }
+
+// Redacted is the entry fit to show in the API, events or logs: the
+// server's env and header values become "***" unless they are references,
+// as for servers in the config. Client files often hold tokens in plain
+// text.
+func (p Pending) Redacted() Pending {
+	p.Server = p.Server.Redacted()
+	return p
+}
+
+// RedactAll redacts each entry.
+func RedactAll(ps []Pending) []Pending {
+	out := make([]Pending, len(ps))
+	for i, p := range ps {
+		out[i] = p.Redacted()
+	}
+	return out
+}
