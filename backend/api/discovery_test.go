@@ -112,6 +112,7 @@ func TestDiscoveryAPIErrors(t *testing.T) {
 		{map[string]any{"kind": "clients"}, "id"},
 		{map[string]any{"id": "x", "kind": "docker"}, "kind"},
 		{map[string]any{"id": "x", "kind": "folder", "path": "relative"}, "path"},
+		{map[string]any{"id": "x", "kind": "folder", "path": filepath.Join(t.TempDir(), "missing")}, "path"},
 		{map[string]any{"id": "x", "kind": "clients", "mode": "mirror"}, "mode"},
 		{map[string]any{"id": "x", "kind": "clients", "interval": "2s"}, "interval"},
 		{map[string]any{"id": "x", "kind": "clients", "enabled": "yes"}, "enabled"},

@@ -240,7 +240,18 @@ func TestFolderProblemsNameTheFile(t *testing.T) {
 		t.Fatalf("status = %+v, want one found and broken.json named as a problem", s)
 	}
 	// A missing folder is the source's error, and leaves pending as it was.
-	r.m.UpdateSource("drop", func(c *SourceConfig) { c.Path = filepath.Join(folder, "gone") })
+	gone := filepath.Join(folder, "gone")
+	var fe *FieldError
+	if _, err := r.m.UpdateSource("drop", func(c *SourceConfig) { c.Path = gone }); !errors.As(err, &fe) || fe.Field != "path" || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("moving to a missing folder = %v, want a path error", err)
+	}
+	if err := os.Mkdir(gone, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.m.UpdateSource("drop", func(c *SourceConfig) { c.Path = gone }); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(gone)
 	s, _ = r.m.Scan(context.Background(), "drop")
 	if !strings.Contains(s.LastError, "gone") || len(r.m.PendingList()) != 1 {
 		t.Fatalf("status = %+v pending = %+v", s, r.m.PendingList())

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -180,6 +181,9 @@ func (m *Manager) AddSource(c SourceConfig) (Status, error) {
 	if err := c.Validate(); err != nil {
 		return Status{}, err
 	}
+	if err := checkFolder(c); err != nil {
+		return Status{}, err
+	}
 	m.mu.Lock()
 	if m.indexLocked(c.ID) >= 0 {
 		m.mu.Unlock()
@@ -217,6 +221,12 @@ func (m *Manager) UpdateSource(id string, fn func(*SourceConfig)) (Status, error
 	if err := c.Validate(); err != nil {
 		m.mu.Unlock()
 		return Status{}, err
+	}
+	if c.Path != m.st.Sources[i].Path {
+		if err := checkFolder(c); err != nil {
+			m.mu.Unlock()
+			return Status{}, err
+		}
 	}
 	m.st.Sources[i] = c
 	if c.Mode != ModeAuthoritative {
@@ -491,4 +501,24 @@ func RedactAll(ps []Pending) []Pending {
 		out[i] = p.Redacted()
 	}
 	return out
+}
+
+// checkFolder refuses a folder source whose folder is not there when it is
+// added or moved: a typo would otherwise only show as a scan error later.
+// A folder that goes away afterwards is a scan error, not a refusal, so the
+// source can still be changed or turned off.
+func checkFolder(c SourceConfig) error {
+	if c.Kind != KindFolder {
+		return nil
+	}
+	st, err := os.Stat(c.Path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fieldErr("path", "%s does not exist; create the folder first", c.Path)
+	case err != nil:
+		return fieldErr("path", "%v", err)
+	case !st.IsDir():
+		return fieldErr("path", "%s is not a folder", c.Path)
+	}
+	return nil
 }
