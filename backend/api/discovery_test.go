@@ -16,7 +16,7 @@ import (
 )
 
 // A folder source through the API: added, scanned, its servers pending,
-// one approved into config.json quarantined, one rejected and not offered
+// one approved into config.json (quarantined until approved in turn), one rejected and not offered
 // again.
 func TestDiscoveryFolderThroughTheAPI(t *testing.T) {
 	h := newHarness(t, nil)
@@ -66,13 +66,21 @@ func TestDiscoveryFolderThroughTheAPI(t *testing.T) {
 	if r := h.req("POST", "/api/v1/discovery/pending/drop/files/approve", nil); r.Status != 200 {
 		t.Fatalf("approve: %d %s", r.Status, r.Body)
 	}
-	if sc := h.fileConfig().Servers["files"]; sc == nil || !sc.Quarantined {
-		t.Fatalf("config.json files = %+v, want it quarantined", sc)
+	if sc := h.fileConfig().Servers["files"]; sc == nil || sc.Command != "npx" {
+		t.Fatalf("config.json files = %+v", sc)
 	}
 	var info api.ServerInfo
 	h.req("GET", "/api/v1/servers/files", nil).JSON(t, &info)
 	if !info.Quarantined {
 		t.Fatalf("GET /servers/files: %+v, want quarantined", info)
+	}
+	// It is held as any new server is, so approving it releases it.
+	if r := h.req("POST", "/api/v1/servers/files/approve", map[string]any{}); r.Status != 200 {
+		t.Fatalf("quarantine approve: %d %s", r.Status, r.Body)
+	}
+	h.req("GET", "/api/v1/servers/files", nil).JSON(t, &info)
+	if info.Quarantined {
+		t.Fatalf("GET /servers/files after its approval: %+v, still quarantined", info)
 	}
 	if r := h.req("POST", "/api/v1/discovery/pending/drop/memory/reject", nil); r.Status != 200 {
 		t.Fatalf("reject: %d %s", r.Status, r.Body)

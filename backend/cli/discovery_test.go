@@ -31,8 +31,11 @@ func TestDiscoveryCommands(t *testing.T) {
 	if !strings.Contains(out, "quarantined") {
 		t.Fatalf("approve:\n%s", out)
 	}
-	if sc := fileServers(t, home)["memory"]; sc == nil || sc["quarantined"] != true {
+	if sc := fileServers(t, home)["memory"]; sc == nil || sc["command"] != "npx" {
 		t.Fatalf("memory in config.json: %+v", sc)
+	}
+	if out := mustRun(t, home, "servers", "list", "--quarantined"); !strings.Contains(out, "memory") {
+		t.Fatalf("servers list --quarantined:\n%s", out)
 	}
 	mustRun(t, home, "discovery", "reject", "drop/fetch")
 	if out = mustRun(t, home, "discovery", "pending"); !strings.Contains(out, "Nothing pending") {

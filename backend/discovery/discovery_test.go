@@ -13,6 +13,7 @@ import (
 	"switchboard/backend/clientconfig"
 	"switchboard/backend/config"
 	"switchboard/backend/store"
+	"switchboard/backend/trust"
 )
 
 type rig struct {
@@ -55,6 +56,19 @@ func (r *rig) onDisk(t *testing.T) *config.Config {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// heldByTrust checks an approved server is quarantined the way any new
+// server is: held by the trust keeper until approved there, and not by the
+// config's "quarantined" flag, which approving would not lift.
+func (r *rig) heldByTrust(t *testing.T, name string, sc *config.Server) {
+	t.Helper()
+	if sc.Quarantined {
+		t.Fatalf("%s has the config's quarantined flag, a hold by hand that approving does not lift", name)
+	}
+	if st := trust.New(trust.Options{Store: r.store}).ServerStatus(name, sc); st != trust.StatusPending {
+		t.Fatalf("%s: trust status %q, want %q", name, st, trust.StatusPending)
+	}
 }
 
 func write(t *testing.T, path, body string) {
@@ -134,9 +148,10 @@ func TestFolderSourceEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := r.onDisk(t).Servers["files"]
-	if got == nil || !got.Quarantined || got.Command != "npx" {
-		t.Fatalf("config.json files = %+v, want it there and quarantined", got)
+	if got == nil || got.Command != "npx" {
+		t.Fatalf("config.json files = %+v, want it there", got)
 	}
+	r.heldByTrust(t, "files", got)
 	if _, err := r.m.Reject("drop/memory"); err != nil {
 		t.Fatal(err)
 	}
@@ -317,9 +332,11 @@ func TestClientsSourceOnAFakeHome(t *testing.T) {
 	if _, err := r.m.Approve("clients/linear"); err != nil {
 		t.Fatal(err)
 	}
-	if sc := r.onDisk(t).Servers["linear"]; sc == nil || sc.URL != "https://mcp.linear.app/sse" || !sc.Quarantined {
+	sc := r.onDisk(t).Servers["linear"]
+	if sc == nil || sc.URL != "https://mcp.linear.app/sse" {
 		t.Fatalf("config.json linear = %+v", sc)
 	}
+	r.heldByTrust(t, "linear", sc)
 }
 
 func mustJSON(v any) string {

@@ -429,8 +429,10 @@ func (m *Manager) Approve(id string) (Pending, error) {
 	}
 	switch p.Action {
 	case ActionAdd:
+		// Not the config's "quarantined" flag: that is a hold by hand,
+		// which approving does not lift. A server new to the config is
+		// held by the trust keeper until approved, as any added server is.
 		sc := p.Server.Clone()
-		sc.Quarantined = true
 		_, err = m.config.Update(func(cfg *config.Config) error {
 			if cfg.Servers[p.Name] != nil {
 				return fmt.Errorf("a server named %q is already in the config: %w", p.Name, ErrExists)
