@@ -81,15 +81,15 @@ func withID(id uint64, body []byte) []byte {
 
 // Bus fans events out to subscribers.
 type Bus struct {
-	mu         sync.Mutex
+	mu sync.Mutex
 	// interest is which types some subscriber wants, read without the lock
 	// so an event nobody wants is not encoded.
 	interest atomic.Pointer[interest]
-	next       uint64
-	ring       []Event // circular: the last events; once full, ring[head] is the oldest
-	head       int
-	size       int
-	subs       map[*Subscription]struct{}
+	next     uint64
+	ring     []Event // circular: the last events; once full, ring[head] is the oldest
+	head     int
+	size     int
+	subs     map[*Subscription]struct{}
 }
 
 // New makes a bus that keeps the last ringSize events for resuming.

@@ -59,7 +59,7 @@ type Store struct {
 	gcOut     chan struct{} // closed when the GC loop has exited
 	closed    atomic.Bool
 	dropped   atomic.Uint64
-	diskLow   atomic.Bool // the disk has less than minFreeBytes free (diskspace.go)
+	diskLow   atomic.Bool  // the disk has less than minFreeBytes free (diskspace.go)
 	retention atomic.Int64 // nanoseconds; <= 0 keeps records forever
 	// valueRedactor hides known secret values in records (secretvalues.go).
 	valueRedactor atomic.Pointer[func(string) string]
