@@ -210,16 +210,39 @@ func activityFilter(c *fiber.Ctx) (store.ActivityFilter, error) {
 		return f, errInvalid("status", "must be one of %s, got %q", strings.Join(activityStatuses, ", "), f.Outcome)
 	}
 	var err error
-	if f.Since, err = timeQuery(c, "since"); err != nil {
-		return f, err
+	f.Since, f.Until, err = timeRange(c)
+	return f, err
+}
+
+// timeRange reads the since and until query parameters; until, when both
+// are given, must come after since.
+func timeRange(c *fiber.Ctx) (since, until time.Time, err error) {
+	if since, err = timeQuery(c, "since"); err != nil {
+		return
 	}
-	if f.Until, err = timeQuery(c, "until"); err != nil {
-		return f, err
+	if until, err = timeQuery(c, "until"); err != nil {
+		return
 	}
-	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
-		return f, errInvalid("until", "must be after since (%s), got %s", f.Since.Format(time.RFC3339Nano), f.Until.Format(time.RFC3339Nano))
+	if !since.IsZero() && !until.IsZero() && !until.After(since) {
+		err = errInvalid("until", "must be after since (%s), got %s", since.Format(time.RFC3339Nano), until.Format(time.RFC3339Nano))
 	}
-	return f, nil
+	return
+}
+
+// logPage reads the paging of a time-ordered log (the audit log and the
+// security events): since, until, limit and the cursor of the last page.
+func logPage(c *fiber.Ctx) (since, until time.Time, limit int, cursor string, err error) {
+	if since, until, err = timeRange(c); err != nil {
+		return
+	}
+	if limit, err = intQuery(c, "limit", 50, 1, 1000); err != nil {
+		return
+	}
+	cursor = c.Query("cursor")
+	if cursor != "" && !store.ValidAuditID(cursor) {
+		err = errInvalid("cursor", "is not a cursor this API gave out; use next_cursor of the previous page as it is")
+	}
+	return
 }
 
 // timeQuery reads an RFC 3339 time. A "+" in an unescaped query string

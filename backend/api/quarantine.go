@@ -358,22 +358,10 @@ func (s *Server) decideTool(c *fiber.Ctx, approve bool) error {
 }
 
 func (s *Server) listAudit(c *fiber.Ctx) error {
-	f := store.AuditFilter{Type: c.Query("type"), Server: c.Query("server"), Cursor: c.Query("cursor")}
+	f := store.AuditFilter{Type: c.Query("type"), Server: c.Query("server")}
 	var err error
-	if f.Since, err = timeQuery(c, "since"); err != nil {
+	if f.Since, f.Until, f.Limit, f.Cursor, err = logPage(c); err != nil {
 		return err
-	}
-	if f.Until, err = timeQuery(c, "until"); err != nil {
-		return err
-	}
-	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
-		return errInvalid("until", "must be after since (%s), got %s", f.Since.Format(time.RFC3339Nano), f.Until.Format(time.RFC3339Nano))
-	}
-	if f.Limit, err = intQuery(c, "limit", 50, 1, 1000); err != nil {
-		return err
-	}
-	if f.Cursor != "" && !store.ValidAuditID(f.Cursor) {
-		return errInvalid("cursor", "is not a cursor this API gave out; use next_cursor of the previous page as it is")
 	}
 	recs, next, err := s.opts.Store.ListAudit(f)
 	if err != nil {

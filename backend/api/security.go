@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -53,27 +52,15 @@ func (s *Server) listSecurityEvents(c *fiber.Ctx) error {
 		return err
 	}
 	f := store.SecurityFilter{Type: c.Query("type"), Level: c.Query("level"), Server: c.Query("server"),
-		Principal: c.Query("principal"), Cursor: c.Query("cursor")}
+		Principal: c.Query("principal")}
 	if f.Type != "" && !strings.HasSuffix(f.Type, ".") && !oneOf(f.Type, security.Types) {
 		return errInvalid("type", "must be one of %s, or a prefix ending in a dot; got %q", strings.Join(security.Types, ", "), f.Type)
 	}
 	if f.Level != "" && !oneOf(f.Level, securityLevels) {
 		return errInvalid("level", "must be one of %s, got %q", strings.Join(securityLevels, ", "), f.Level)
 	}
-	if f.Since, err = timeQuery(c, "since"); err != nil {
+	if f.Since, f.Until, f.Limit, f.Cursor, err = logPage(c); err != nil {
 		return err
-	}
-	if f.Until, err = timeQuery(c, "until"); err != nil {
-		return err
-	}
-	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
-		return errInvalid("until", "must be after since (%s), got %s", f.Since.Format(time.RFC3339Nano), f.Until.Format(time.RFC3339Nano))
-	}
-	if f.Limit, err = intQuery(c, "limit", 50, 1, 1000); err != nil {
-		return err
-	}
-	if f.Cursor != "" && !store.ValidAuditID(f.Cursor) {
-		return errInvalid("cursor", "is not a cursor this API gave out; use next_cursor of the previous page as it is")
 	}
 	recs, next, err := st.ListSecurity(f)
 	if err != nil {

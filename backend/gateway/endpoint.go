@@ -401,36 +401,17 @@ func (e *endpoint) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 }
 
 // forward sends one tool call to its server under the server's timeout and
-// records it. Clients' calls and the control API's test calls both come here.
+// records it: forwardRaw, with the result decoded for mcp-go. Calls that
+// do not take the fast path and the control API's test calls come here.
 func (e *endpoint) forward(ctx context.Context, t target, args json.RawMessage, clientMeta *mcp.Meta) (*mcp.CallToolResult, error) {
-	start := time.Now()
-	if err := e.g.guardCall(ctx, t, args); err != nil {
-		err = fmt.Errorf("%w: %w", ErrDenied, err)
-		e.g.recordCall(ctx, t, args, start, nil, false, err)
+	raw, rpcErr, err := e.forwardRaw(ctx, t, args, clientMeta, nil)
+	if err != nil {
 		return nil, err
 	}
-	up := mcp.CallToolRequest{}
-	up.Params.Name = t.name
-	up.Params.Arguments = args
-	if e.g.events != nil {
-		var sid string
-		if s := sessionOf(ctx); s != nil {
-			sid = s.SessionID()
-		}
-		e.g.callStarted(t.server, t.name, sid)
+	if rpcErr != nil {
+		return nil, rpcErr.AsError()
 	}
-	var res *mcp.CallToolResult
-	err := e.g.do(ctx, e, t.server, clientMeta, func(ctx context.Context, cl *client.Client, meta *mcp.Meta) (err error) {
-		up.Params.Meta = meta
-		res, err = cl.CallTool(ctx, up)
-		return err
-	})
-	if res != nil {
-		e.g.recordCall(ctx, t, args, start, res, res.IsError, err)
-	} else {
-		e.g.recordCall(ctx, t, args, start, nil, false, err)
-	}
-	return res, err
+	return mcp.ParseCallToolResult(&raw)
 }
 
 // recordCall records one tool call and publishes its end. result is what

@@ -134,7 +134,10 @@ func (e *endpoint) serveFast(w http.ResponseWriter, r *http.Request, body []byte
 		// In search mode a tool is called through call_tool only.
 		return false
 	}
-	if f, _ := r.Context().Value(toolScopeKey{}).(ToolScope); f != nil {
+	// With a call guard, a tool outside the caller's scope goes on to the
+	// guard, which refuses and records it (as scopeFilter lets it through
+	// for that); without one, it is mcp-go's to answer "not found".
+	if f, _ := r.Context().Value(toolScopeKey{}).(ToolScope); f != nil && e.g.callGuard == nil {
 		if ok, _ := f(t.server, t.name); !ok {
 			return false
 		}
@@ -146,7 +149,11 @@ func (e *endpoint) serveFast(w http.ResponseWriter, r *http.Request, body []byte
 	ctx, cancel := context.WithCancel(e.srv.WithContext(r.Context(), st.session))
 	key := fastKey(sid, req.ID)
 	e.fastCalls.Store(key, cancel)
-	result, rpcErr, err := e.forwardRaw(ctx, t, req.Params.Arguments, token, sink)
+	var meta *mcp.Meta
+	if token != nil {
+		meta = &mcp.Meta{ProgressToken: token}
+	}
+	result, rpcErr, err := e.forwardRaw(ctx, t, req.Params.Arguments, meta, sink)
 	e.fastCalls.Delete(key)
 	cancel()
 	var msg []byte
@@ -158,7 +165,8 @@ func (e *endpoint) serveFast(w http.ResponseWriter, r *http.Request, body []byte
 		e2, _ := json.Marshal(mcp.JSONRPCErrorDetails{Code: mcp.INTERNAL_ERROR, Message: err.Error()})
 		msg = responseJSON(req.ID, "error", e2)
 	case rpcErr != nil:
-		msg = responseJSON(req.ID, "error", rpcErr)
+		e2, _ := json.Marshal(rpcErr)
+		msg = responseJSON(req.ID, "error", e2)
 	default:
 		msg = responseJSON(req.ID, "result", result)
 	}
@@ -224,10 +232,12 @@ func responseJSON(id json.RawMessage, field string, value json.RawMessage) []byt
 	return append(b, "}\n"...)
 }
 
-// forwardRaw is forward for the fast path: the result is the upstream's
-// own JSON. A JSON-RPC error from the upstream comes back as rpcErr, to be
-// passed on as it is.
-func (e *endpoint) forwardRaw(ctx context.Context, t target, args json.RawMessage, token mcp.ProgressToken, sink *fastSink) (result json.RawMessage, rpcErr json.RawMessage, err error) {
+// forwardRaw sends one tool call to its server under the server's timeout
+// and records it; the result is the upstream's own JSON. A JSON-RPC error
+// from the upstream comes back as rpcErr. clientMeta is the _meta of the
+// client's request (its progress token is swapped for ours); sink, on the
+// fast path, is where what the upstream sends during the call goes.
+func (e *endpoint) forwardRaw(ctx context.Context, t target, args json.RawMessage, clientMeta *mcp.Meta, sink *fastSink) (result json.RawMessage, rpcErr *mcp.JSONRPCErrorDetails, err error) {
 	start := time.Now()
 	if err := e.g.guardCall(ctx, t, args); err != nil {
 		err = fmt.Errorf("%w: %w", ErrDenied, err)
@@ -235,14 +245,14 @@ func (e *endpoint) forwardRaw(ctx context.Context, t target, args json.RawMessag
 		return nil, nil, err
 	}
 	if e.g.events != nil {
-		e.g.callStarted(t.server, t.name, sessionOf(ctx).SessionID())
-	}
-	var meta *mcp.Meta
-	if token != nil {
-		meta = &mcp.Meta{ProgressToken: token}
+		var sid string
+		if s := sessionOf(ctx); s != nil {
+			sid = s.SessionID()
+		}
+		e.g.callStarted(t.server, t.name, sid)
 	}
 	var resp *transport.JSONRPCResponse
-	err = e.g.doCall(ctx, e, t.server, meta, sink, func(ctx context.Context, cl *client.Client, meta *mcp.Meta) (err error) {
+	err = e.g.doCall(ctx, e, t.server, clientMeta, sink, func(ctx context.Context, cl *client.Client, meta *mcp.Meta) (err error) {
 		id := "sb-" + strconv.FormatUint(rawIDs.Add(1), 36)
 		tr := cl.GetTransport()
 		resp, err = tr.SendRequest(ctx, transport.JSONRPCRequest{
@@ -263,9 +273,8 @@ func (e *endpoint) forwardRaw(ctx context.Context, t target, args json.RawMessag
 		e.g.recordCall(ctx, t, args, start, nil, false, err)
 		return nil, nil, err
 	case resp.Error != nil:
-		rpcErr, _ = json.Marshal(resp.Error)
 		e.g.recordCall(ctx, t, args, start, nil, false, fmt.Errorf("server %q answered with error %d: %s", t.server, resp.Error.Code, resp.Error.Message))
-		return nil, rpcErr, nil
+		return nil, resp.Error, nil
 	}
 	var outcome struct {
 		IsError bool `json:"isError"`
