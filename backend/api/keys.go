@@ -461,7 +461,7 @@ func (s *Server) mcpGuard(r *http.Request, who *string) (context.Context, *gatew
 	cfg := s.opts.Config.Snapshot()
 	if conn.socket {
 		id := auth.Admin(policy.LocalUser)
-		return s.withPolicies(context.WithValue(ctx, identityKey{}, id), r, s.callerFor(id, "socket"), nil, false), nil
+		return s.withPolicies(context.WithValue(ctx, identityKey{}, id), s.callerFor(id, "socket")), nil
 	}
 	unauthorized := func(msg string) (context.Context, *gateway.GuardError) {
 		return nil, &gateway.GuardError{Status: http.StatusUnauthorized, Code: "Unauthorized", Message: msg}
@@ -475,7 +475,7 @@ func (s *Server) mcpGuard(r *http.Request, who *string) (context.Context, *gatew
 			return unauthorized("this Switchboard has mcp_require_key set: send an API key as X-API-Key or Authorization: Bearer <key>")
 		}
 		anon := &security.Caller{Caller: policy.Caller{Principal: policy.Anonymous}, Via: "none"}
-		return s.withPolicies(ctx, r, anon, nil, false), nil
+		return s.withPolicies(ctx, anon), nil
 	}
 	var id *auth.Identity
 	if cfg.APIKey != "" && subtle.ConstantTimeCompare([]byte(key), []byte(cfg.APIKey)) == 1 {
@@ -504,19 +504,12 @@ func (s *Server) mcpGuard(r *http.Request, who *string) (context.Context, *gatew
 			return nil, &gateway.GuardError{Status: http.StatusForbidden, Code: "Forbidden", Message: why}
 		}
 	}
-	var names []string
-	parsed := false
-	if !id.Has(auth.ToolsCall) {
-		var calls bool
-		calls, names = mcpCalls(r)
-		parsed = true
-		if calls {
-			return nil, &gateway.GuardError{Status: http.StatusForbidden, Code: "Forbidden",
-				Message: "tools/call needs " + auth.ToolsCall + ", which " + id.Principal + " does not hold"}
-		}
+	if !id.Has(auth.ToolsCall) && mcpCalls(r) {
+		return nil, &gateway.GuardError{Status: http.StatusForbidden, Code: "Forbidden",
+			Message: "tools/call needs " + auth.ToolsCall + ", which " + id.Principal + " does not hold"}
 	}
 	ctx = context.WithValue(ctx, identityKey{}, id)
-	return s.withPolicies(ctx, r, s.callerFor(id, "api_key"), names, parsed), nil
+	return s.withPolicies(ctx, s.callerFor(id, "api_key")), nil
 }
 
 func (s *Server) getRole(c *fiber.Ctx) error {

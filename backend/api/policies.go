@@ -3,14 +3,12 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/mark3labs/mcp-go/mcp"
 
 	"switchboard/backend/auth"
 	"switchboard/backend/events"
@@ -343,14 +341,12 @@ func (s *Server) callerFor(id *auth.Identity, via string) *security.Caller {
 	return c
 }
 
-// mcpCalls reads the JSON-RPC methods of an MCP POST: whether it calls a
-// tool, and the names of the tools it calls when it lists none (a request
-// that also lists tools must not see hidden ones). The body is put back for
-// the gateway. An unreadable body counts as a call, to refuse rather than
-// guess.
-func mcpCalls(r *http.Request) (calls bool, names []string) {
+// mcpCalls reports whether an MCP POST calls a tool (gateway.CalledTools).
+// The body is put back for the gateway. An unreadable body counts as a
+// call, to refuse rather than guess.
+func mcpCalls(r *http.Request) bool {
 	if r.Method != http.MethodPost || r.Body == nil {
-		return false, nil
+		return false
 	}
 	// Read what the gateway would accept at most; whatever is beyond stays
 	// in the body, for the gateway to refuse the request as too large.
@@ -361,46 +357,16 @@ func mcpCalls(r *http.Request) (calls bool, names []string) {
 		io.Closer
 	}{io.MultiReader(bytes.NewReader(data), rest), rest}
 	if err != nil {
-		return true, nil
+		return true
 	}
-	if !bytes.Contains(data, []byte(mcp.MethodToolsCall)) && bytes.IndexByte(data, '\\') < 0 {
-		// A call spells its method, unless escapes spell it ("tools\/call"
-		// is tools/call too): only a body with neither is skipped unparsed.
-		return false, nil
-	}
-	type message struct {
-		Method string `json:"method"`
-		Params struct {
-			Name string `json:"name"`
-		} `json:"params"`
-	}
-	var msgs []message
-	var one message
-	if json.Unmarshal(data, &one) == nil {
-		msgs = []message{one}
-	} else if json.Unmarshal(data, &msgs) != nil {
-		return false, nil // not JSON-RPC; the gateway answers it
-	}
-	lists := false
-	for _, m := range msgs {
-		switch m.Method {
-		case string(mcp.MethodToolsCall):
-			calls = true
-			names = append(names, m.Params.Name)
-		case string(mcp.MethodToolsList):
-			lists = true
-		}
-	}
-	if lists {
-		names = nil
-	}
-	return calls, names
+	calls, _ := gateway.CalledTools(data)
+	return calls
 }
 
 // withPolicies puts the caller in an MCP request's context, and, when a
 // policy, a withdrawal or the key's scope could hide a tool from them, the
 // check that tools/list and tools/call apply.
-func (s *Server) withPolicies(ctx context.Context, r *http.Request, caller *security.Caller, names []string, parsed bool) context.Context {
+func (s *Server) withPolicies(ctx context.Context, caller *security.Caller) context.Context {
 	ctx = security.WithCaller(ctx, caller)
 	g := s.opts.Guard
 	if g == nil {
@@ -412,12 +378,7 @@ func (s *Server) withPolicies(ctx context.Context, r *http.Request, caller *secu
 	if !g.Active(caller) {
 		return ctx
 	}
-	ctx = gateway.WithToolScope(ctx, func(server, tool string) (bool, string) { return g.Visible(caller, server, tool) })
-	if !parsed {
-		_, names = mcpCalls(r)
-	}
-	if len(names) > 0 {
-		ctx = gateway.WithCalledTools(ctx, names)
-	}
-	return ctx
+	// The gateway lets a tool this hides through for the request that calls
+	// it by name, so that the call guard refuses it and says why.
+	return gateway.WithToolScope(ctx, func(server, tool string) (bool, string) { return g.Visible(caller, server, tool) })
 }

@@ -91,6 +91,11 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.serveFast(w, r, body) {
 		return
 	}
+	if e.g.callGuard != nil && r.Context().Value(toolScopeKey{}) != nil {
+		if _, names := CalledTools(body); len(names) > 0 {
+			r = r.WithContext(withCalledTools(r.Context(), names))
+		}
+	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	e.http.ServeHTTP(w, r)
 }

@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 
@@ -49,15 +51,54 @@ func WithToolScope(ctx context.Context, f ToolScope) context.Context {
 
 type calledKey struct{}
 
-// WithCalledTools notes the tools (by their names on this endpoint) that a
+// withCalledTools notes the tools (by their names on this endpoint) that a
 // tools/call request names. A tool outside the caller's scope is then let
 // through the filter for that call alone, so that the call guard refuses
 // it: the client gets a result that says why, and the refusal is recorded
 // (as "denied" in the activity log, and as a security event), which a
 // filtered-out "unknown tool" would not be. Without a call guard the
 // filter hides it all the same.
-func WithCalledTools(ctx context.Context, names []string) context.Context {
+func withCalledTools(ctx context.Context, names []string) context.Context {
 	return context.WithValue(ctx, calledKey{}, names)
+}
+
+// CalledTools reads an MCP request body: whether it calls a tool, and the
+// names of the tools it calls when it lists none (a request that also
+// lists tools must not see hidden ones). A body that is not JSON-RPC calls
+// nothing; the gateway answers it.
+func CalledTools(body []byte) (calls bool, names []string) {
+	if !bytes.Contains(body, []byte(mcp.MethodToolsCall)) && bytes.IndexByte(body, '\\') < 0 {
+		// A call spells its method, unless escapes spell it ("tools\/call"
+		// is tools/call too): only a body with neither is skipped unparsed.
+		return false, nil
+	}
+	type message struct {
+		Method string `json:"method"`
+		Params struct {
+			Name string `json:"name"`
+		} `json:"params"`
+	}
+	var msgs []message
+	var one message
+	if json.Unmarshal(body, &one) == nil {
+		msgs = []message{one}
+	} else if json.Unmarshal(body, &msgs) != nil {
+		return false, nil
+	}
+	lists := false
+	for _, m := range msgs {
+		switch m.Method {
+		case string(mcp.MethodToolsCall):
+			calls = true
+			names = append(names, m.Params.Name)
+		case string(mcp.MethodToolsList):
+			lists = true
+		}
+	}
+	if lists {
+		names = nil
+	}
+	return calls, names
 }
 
 // scopeFilter drops the tools outside the caller's scope. mcp-go applies
