@@ -50,7 +50,7 @@ func (s *Server) rankTools(tools []gateway.ToolInfo, q, server string) ([]gatewa
 	docs := make(map[string]indexedTool, len(all))
 	for _, t := range all {
 		id := toolID(t.Server, t.Tool.Name)
-		schema := inputSchema(t.Tool)
+		schema := gateway.ToolInputSchema(t.Tool)
 		it, ok := x.docs[id]
 		if !ok || !bytes.Equal(it.schema, schema) || it.doc.Description != t.Tool.Description {
 			d := toolsearch.DocFromSchema(schema)

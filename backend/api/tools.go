@@ -292,22 +292,9 @@ func (s *Server) toolInfo(t gateway.ToolInfo) ToolInfo {
 
 func toolInfoOf(t gateway.ToolInfo) ToolInfo {
 	return ToolInfo{Name: t.Name, Server: t.Server, OriginalName: t.Tool.Name, Title: t.Tool.Title,
-		Description: t.Tool.Description, InputSchema: inputSchema(t.Tool), OutputSchema: t.Tool.RawOutputSchema,
+		Description: t.Tool.Description, InputSchema: gateway.ToolInputSchema(t.Tool), OutputSchema: t.Tool.RawOutputSchema,
 		Annotations: t.Tool.Annotations, Enabled: !t.Disabled, Exposed: t.Exposed, HiddenReason: t.Hidden,
 		ServerState: string(t.State), Tags: t.Tags}
-}
-
-// inputSchema is the schema as the server wrote it; tools restored from a
-// saved catalog or built in code may carry it typed instead.
-func inputSchema(t mcp.Tool) json.RawMessage {
-	if len(t.RawInputSchema) > 0 {
-		return t.RawInputSchema
-	}
-	data, err := json.Marshal(t.InputSchema)
-	if err != nil {
-		return json.RawMessage(`{"type":"object"}`)
-	}
-	return data
 }
 
 // unescapedParam is a path parameter, %-decoded (tool names may hold any

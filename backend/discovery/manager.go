@@ -407,7 +407,7 @@ func (m *Manager) applyLocked(c SourceConfig, found []Found, now time.Time) (fre
 	return fresh
 }
 
-func (m *Manager) takePendingLocked(id string) (*Pending, error) {
+func (m *Manager) pendingLocked(id string) (*Pending, error) {
 	i := slices.IndexFunc(m.st.Pending, func(p *Pending) bool { return p.ID == id })
 	if i < 0 {
 		return nil, fmt.Errorf("pending server %q: %w", id, ErrNotFound)
@@ -423,7 +423,7 @@ func (m *Manager) Approve(id string) (Pending, error) {
 	defer m.scanMu.Unlock()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	p, err := m.takePendingLocked(id)
+	p, err := m.pendingLocked(id)
 	if err != nil {
 		return Pending{}, err
 	}
@@ -470,7 +470,7 @@ func (m *Manager) Reject(id string) (Pending, error) {
 	defer m.scanMu.Unlock()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	p, err := m.takePendingLocked(id)
+	p, err := m.pendingLocked(id)
 	if err != nil {
 		return Pending{}, err
 	}

@@ -145,7 +145,7 @@ func (e *endpoint) exposure(tools []server.ServerTool) []server.ServerTool {
 		g := &serverTools{tools: make([]mcp.Tool, len(part)), names: r.names, tags: tags, docs: make([]toolsearch.Doc, len(part))}
 		for i, t := range part {
 			g.tools[i] = t.Tool
-			d := toolsearch.DocFromSchema(toolSchema(t.Tool))
+			d := toolsearch.DocFromSchema(ToolInputSchema(t.Tool))
 			d.ID, d.Name, d.Description, d.Server, d.Tags = t.Tool.Name, r.names[i], t.Tool.Description, r.server, tags
 			g.docs[i] = d
 		}
@@ -262,7 +262,7 @@ func (e *endpoint) retrieveTools(ctx context.Context, req mcp.CallToolRequest) (
 			continue
 		}
 		out.Tools = append(out.Tools, RetrievedTool{Name: h.ID, Server: tg.server, Description: def.Description,
-			InputSchema: toolSchema(*def), Score: h.Score})
+			InputSchema: ToolInputSchema(*def), Score: h.Score})
 	}
 	st.mu.RUnlock()
 	text, err := json.Marshal(out)
@@ -314,7 +314,7 @@ func (e *endpoint) describeTool(ctx context.Context, req mcp.CallToolRequest) (*
 		InputSchema  json.RawMessage    `json:"inputSchema"`
 		OutputSchema json.RawMessage    `json:"outputSchema,omitempty"`
 		Annotations  mcp.ToolAnnotation `json:"annotations"`
-	}{Name: name, Server: t.server, Title: def.Title, Description: def.Description, InputSchema: toolSchema(def),
+	}{Name: name, Server: t.server, Title: def.Title, Description: def.Description, InputSchema: ToolInputSchema(def),
 		OutputSchema: def.RawOutputSchema, Annotations: def.Annotations}
 	text, err := json.Marshal(out)
 	if err != nil {
@@ -353,9 +353,9 @@ func (e *endpoint) callFound(ctx context.Context, req mcp.CallToolRequest) (*mcp
 	return res, nil
 }
 
-// toolSchema is a tool's input schema as its server wrote it; a tool built
-// in code carries it typed instead.
-func toolSchema(t mcp.Tool) json.RawMessage {
+// ToolInputSchema is a tool's input schema as its server wrote it; a tool
+// restored from a saved catalog or built in code carries it typed instead.
+func ToolInputSchema(t mcp.Tool) json.RawMessage {
 	if len(t.RawInputSchema) > 0 {
 		return t.RawInputSchema
 	}
