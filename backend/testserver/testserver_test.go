@@ -2,6 +2,7 @@ package testserver
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"sync"
@@ -24,7 +25,19 @@ func connect(t *testing.T, listen bool, opts ...client.ClientOption) (*client.Cl
 	t.Cleanup(cancel)
 
 	h := server.NewStreamableHTTPServer(New("test"), server.WithEventStore(server.NewInMemoryEventStore()))
-	ts := httptest.NewServer(h)
+	// With an event store, a message sent while no GET stream is attached is
+	// kept for a resuming GET but never reaches a fresh one, and the client
+	// opens its GET only after initialize returns. A test that expects a
+	// message on the stream therefore waits until the server has answered
+	// the GET, which it does after attaching it.
+	listening := make(chan struct{})
+	var once sync.Once
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			w = &onWriteHeader{ResponseWriter: w, fn: func() { once.Do(func() { close(listening) }) }}
+		}
+		h.ServeHTTP(w, r)
+	}))
 	t.Cleanup(ts.Close)
 
 	var topts []transport.StreamableHTTPCOption
@@ -52,12 +65,32 @@ func connect(t *testing.T, listen bool, opts ...client.ClientOption) (*client.Cl
 	if _, err := c.Initialize(ctx, init); err != nil {
 		t.Fatalf("initialize: %v", err)
 	}
+	if listen {
+		select {
+		case <-listening:
+		case <-ctx.Done():
+			t.Fatal("the client's GET stream never reached the server")
+		}
+	}
 	return c, func() []mcp.JSONRPCNotification {
 		mu.Lock()
 		defer mu.Unlock()
 		return slices.Clone(notes)
 	}
 }
+
+// onWriteHeader calls fn once the handler has written the response header.
+type onWriteHeader struct {
+	http.ResponseWriter
+	fn func()
+}
+
+func (w *onWriteHeader) WriteHeader(code int) {
+	w.ResponseWriter.WriteHeader(code)
+	w.fn()
+}
+
+func (w *onWriteHeader) Flush() { w.ResponseWriter.(http.Flusher).Flush() }
 
 // legacy pins the protocol to the newest version with sessions and
 // server-initiated requests, which most clients speak today.
