@@ -50,6 +50,9 @@ type Config struct {
 	// Profiles are named subsets of the servers and their tools, each
 	// served on its own endpoint, /mcp/profiles/{name}.
 	Profiles map[string]*Profile `json:"profiles,omitempty"`
+	// Groups are pools of interchangeable servers, each served as one
+	// virtual server with failover (groups.go).
+	Groups map[string]*Group `json:"groups,omitempty"`
 
 	Extra map[string]any `json:"-"`
 }

@@ -125,6 +125,7 @@ func (c *Config) Clone() *Config {
 			n.Profiles[name] = p
 		}
 	}
+	n.Groups = cloneGroups(c.Groups)
 	n.Extra = cloneExtra(c.Extra)
 	return &n
 }

@@ -110,6 +110,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	validateProfiles(v, c)
+	validateGroups(v, c, prefixOwner)
 	return v.err()
 }
 
