@@ -140,6 +140,7 @@ func (s *Server) registerSystem() {
 		Summary: "Checks with a verdict and a fix: config, commands, server start, listeners, disk, file modes", Response: DoctorReport{}}, s.doctor)
 	s.handle(Route{Method: "GET", Path: "/api/v1/system/me", Tag: tag, Perm: auth.Authenticated,
 		Summary: "Who the caller is: name, role and how they were recognised", Response: Principal{}}, s.me)
+	s.registerAutostart()
 }
 
 // callTotals is what a metrics handler may also tell: calls since start.
