@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"golang.org/x/sys/unix"
 
 	"switchboard/backend/auth"
 	"switchboard/backend/config"
@@ -68,8 +67,8 @@ func ConnContext(ctx context.Context, c net.Conn) context.Context {
 	info := &connInfo{socket: true, peerUID: -1, ownerUID: os.Getuid()}
 	if raw, err := uc.SyscallConn(); err == nil {
 		_ = raw.Control(func(fd uintptr) {
-			if cred, err := unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED); err == nil {
-				info.peerUID = int(cred.Uid)
+			if uid, ok := peerUID(fd); ok {
+				info.peerUID = uid
 			}
 		})
 	}

@@ -8,10 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"switchboard/backend/store"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"golang.org/x/sys/unix"
 
 	"switchboard/backend/config"
 	"switchboard/backend/upstream"
@@ -320,12 +320,11 @@ func (s *Server) checkSocket() DoctorCheck {
 // checkDisk looks at the free space where the store writes.
 func checkDisk(dir string) DoctorCheck {
 	ch := DoctorCheck{Name: "disk space", Status: checkOK}
-	var st unix.Statfs_t
-	if err := unix.Statfs(dir, &st); err != nil {
-		ch.Status, ch.Detail = checkWarn, fmt.Sprintf("cannot read the free space of %s: %v", dir, err)
+	free, ok := store.FreeBytes(dir)
+	if !ok {
+		ch.Status, ch.Detail = checkWarn, "cannot read the free space of "+dir
 		return ch
 	}
-	free := uint64(st.Bavail) * uint64(st.Bsize)
 	ch.Detail = fmt.Sprintf("%s free in %s", humanBytes(free), dir)
 	switch {
 	case free < diskFailBytes:

@@ -17,7 +17,7 @@ const minFreeBytes = 32 << 20
 // less than minFreeBytes free. Where the free space cannot be read, it
 // lets the write go.
 func (s *Store) checkSpace() error {
-	free, ok := freeBytes(s.dir)
+	free, ok := FreeBytes(s.dir)
 	if !ok || free >= minFreeBytes {
 		if s.diskLow.CompareAndSwap(true, false) {
 			s.logger.Info("disk space is back; the store writes again", "dir", s.dir, "free_mb", free>>20)

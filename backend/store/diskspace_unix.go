@@ -4,9 +4,9 @@ package store
 
 import "golang.org/x/sys/unix"
 
-// freeBytes is the space on dir's filesystem that an unprivileged writer
+// FreeBytes is the space on dir's filesystem that an unprivileged writer
 // may still use.
-func freeBytes(dir string) (uint64, bool) {
+func FreeBytes(dir string) (uint64, bool) {
 	var st unix.Statfs_t
 	if err := unix.Statfs(dir, &st); err != nil {
 		return 0, false

@@ -4,8 +4,8 @@ package store
 
 import "golang.org/x/sys/windows"
 
-// freeBytes is the space on dir's volume available to this user.
-func freeBytes(dir string) (uint64, bool) {
+// FreeBytes is the space on dir's volume available to this user.
+func FreeBytes(dir string) (uint64, bool) {
 	p, err := windows.UTF16PtrFromString(dir)
 	if err != nil {
 		return 0, false
