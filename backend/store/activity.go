@@ -59,6 +59,7 @@ type ActivityRecord struct {
 	SessionID  string          `json:"session_id,omitempty"`
 	Client     string          `json:"client,omitempty"`
 	Server     string          `json:"server"`
+	Group      string          `json:"group,omitempty"` // the group the call came through; Server is its member that took it
 	Tool       string          `json:"tool"`
 	Arguments  json.RawMessage `json:"arguments,omitempty"`
 	DurationMS float64         `json:"duration_ms"`
