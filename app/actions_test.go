@@ -51,8 +51,13 @@ type fakeDesktop struct {
 }
 
 func (f *fakeDesktop) ShowWindow(p string) { f.mu.Lock(); f.shown = append(f.shown, p); f.mu.Unlock() }
-func (f *fakeDesktop) Open(p string) error  { f.mu.Lock(); f.opened = append(f.opened, p); f.mu.Unlock(); return nil }
-func (f *fakeDesktop) Quit()                { f.mu.Lock(); f.quit = true; f.mu.Unlock() }
+func (f *fakeDesktop) Open(p string) error {
+	f.mu.Lock()
+	f.opened = append(f.opened, p)
+	f.mu.Unlock()
+	return nil
+}
+func (f *fakeDesktop) Quit() { f.mu.Lock(); f.quit = true; f.mu.Unlock() }
 
 // waitMenu re-reads the state until cond holds on the menu built from it.
 func waitMenu(t *testing.T, c *client.Client, what string, cond func(Menu) bool) State {
@@ -154,7 +159,9 @@ func TestWatchFollowsTheEventStream(t *testing.T) {
 			}
 		}
 	}
-	ready := func(st State) bool { return IconFor(st) == IconOK && len(st.Servers) == 2 && st.Servers[0].State == "ready" }
+	ready := func(st State) bool {
+		return IconFor(st) == IconOK && len(st.Servers) == 2 && st.Servers[0].State == "ready"
+	}
 	waitFor("both servers", func(st State) bool { return len(st.Servers) == 2 })
 	if _, err := c.StartServer(ctx, "alpha"); err != nil { // cold servers start on first use; make one ready
 		t.Fatal(err)

@@ -20,14 +20,14 @@ const (
 type ActionKind string
 
 const (
-	ActOpenWindow    ActionKind = "open-window"    // Path: the panel route to show, "" for the dashboard
-	ActEnable        ActionKind = "enable"         // Server
-	ActDisable       ActionKind = "disable"        // Server
-	ActRestart       ActionKind = "restart"        // Server
-	ActPauseAll      ActionKind = "pause-all"      // stop every running server
-	ActResumeAll     ActionKind = "resume-all"     // start the servers Pause all stopped
-	ActOpenURL       ActionKind = "open-url"       // URL, in the default browser
-	ActSetAutostart  ActionKind = "set-autostart"  // On
+	ActOpenWindow    ActionKind = "open-window"   // Path: the panel route to show, "" for the dashboard
+	ActEnable        ActionKind = "enable"        // Server
+	ActDisable       ActionKind = "disable"       // Server
+	ActRestart       ActionKind = "restart"       // Server
+	ActPauseAll      ActionKind = "pause-all"     // stop every running server
+	ActResumeAll     ActionKind = "resume-all"    // start the servers Pause all stopped
+	ActOpenURL       ActionKind = "open-url"      // URL, in the default browser
+	ActSetAutostart  ActionKind = "set-autostart" // On
 	ActOpenConfigDir ActionKind = "open-config-dir"
 	ActOpenLogs      ActionKind = "open-logs"
 	ActQuit          ActionKind = "quit"
