@@ -17,6 +17,9 @@ import { Settings } from './pages/settings';
 import { Connect } from './pages/connect';
 import { Catalog } from './pages/catalog';
 import { Sessions } from './pages/sessions';
+import { Discovery } from './pages/discovery';
+import { Profiles } from './pages/profiles';
+import { SecurityPage } from './pages/security';
 import './styles.css';
 
 const keys = localKeyStore();
@@ -41,9 +44,12 @@ const NAV: [string, string][] = [
   ['', 'Dashboard'],
   ['servers', 'Servers'],
   ['catalog', 'Catalog'],
+  ['discovery', 'Discovery'],
   ['quarantine', 'Quarantine'],
+  ['profiles', 'Profiles'],
   ['tools', 'Tools'],
   ['activity', 'Activity'],
+  ['security', 'Security'],
   ['sessions', 'Sessions'],
   ['keys', 'API keys'],
   ['secrets', 'Secrets'],
@@ -210,14 +216,23 @@ function App() {
     case 'catalog':
       page = <Catalog />;
       break;
+    case 'discovery':
+      page = <Discovery />;
+      break;
     case 'quarantine':
       page = <Quarantine />;
+      break;
+    case 'profiles':
+      page = <Profiles />;
       break;
     case 'tools':
       page = <Tools />;
       break;
     case 'activity':
       page = <ActivityPage id={route.params[0]} />;
+      break;
+    case 'security':
+      page = <SecurityPage id={route.params[0]} />;
       break;
     case 'sessions':
       page = <Sessions />;

@@ -216,6 +216,23 @@ export function when(iso?: string | null): string {
   return Number.isNaN(t) ? iso : new Date(t).toLocaleString();
 }
 
+/** The time filters of the log pages, as the value sinceISO reads. */
+export const SINCE: [string, string][] = [
+  ['', 'Any time'],
+  ['15m', 'Last 15 minutes'],
+  ['1h', 'Last hour'],
+  ['24h', 'Last day'],
+  ['168h', 'Last week'],
+];
+
+/** The start of a time filter (such as 15m, 24h) as an RFC 3339 time. */
+export function sinceISO(v: string): string | undefined {
+  const m = /^(\d+)([mh])$/.exec(v);
+  if (!m) return undefined;
+  const ms = Number(m[1]) * (m[2] === 'm' ? 60_000 : 3_600_000);
+  return new Date(Date.now() - ms).toISOString();
+}
+
 export function duration(s?: number): string {
   if (s === undefined || s === null) return '—';
   if (s < 60) return `${Math.round(s)}s`;

@@ -1,24 +1,9 @@
 import { useState } from 'preact/hooks';
 import { ApiError, errorText, seg, withQuery, type Activity, type Query } from '../api';
 import { href, navigate } from '../router';
-import { Dialog, ErrorBox, Json, Loading, PageHead, ago, when, useApp, useDebounced, useEvents, useLoad } from '../ui';
+import { Dialog, ErrorBox, Json, Loading, PageHead, SINCE, ago, sinceISO, when, useApp, useDebounced, useEvents, useLoad } from '../ui';
 
 const STATUSES = ['ok', 'error', 'timeout', 'unavailable', 'cancelled'];
-const SINCE: [string, string][] = [
-  ['', 'Any time'],
-  ['15m', 'Last 15 minutes'],
-  ['1h', 'Last hour'],
-  ['24h', 'Last day'],
-  ['168h', 'Last week'],
-];
-
-function sinceISO(v: string): string | undefined {
-  const m = /^(\d+)([mh])$/.exec(v);
-  if (!m) return undefined;
-  const ms = Number(m[1]) * (m[2] === 'm' ? 60_000 : 3_600_000);
-  return new Date(Date.now() - ms).toISOString();
-}
-
 function Detail({ id, onClose }: { id: string; onClose: () => void }) {
   const { api } = useApp();
   const a = useLoad(() => api.get<Activity>(`/api/v1/activity/${seg(id)}`), [id]);

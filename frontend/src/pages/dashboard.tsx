@@ -2,6 +2,25 @@ import type { Activity, Status, SystemInfo, QuarantinedServer, QuarantinedTool }
 import { href } from '../router';
 import { ErrorBox, Loading, PageHead, duration, useApp, useDebounced, useEvents, useLoad } from '../ui';
 import { bucketCalls } from '../chart';
+import { countText, localSeenStore, newAlertsQuery, type SecurityEvent } from '../security';
+
+/** Warnings and criticals recorded since the person last looked at the Security page. */
+function NewSecurityAlerts() {
+  const { api } = useApp();
+  const alerts = useLoad(() => api.get<{ items: SecurityEvent[] | null; next_cursor: string }>('/api/v1/security/events', newAlertsQuery(localSeenStore())));
+  const refresh = useDebounced(alerts.reload, 1000);
+  useEvents(['security'], refresh);
+  // A hint, as the quarantine count is: the Security page shows any error in full.
+  const items = alerts.data?.items ?? [];
+  if (!items.length) return null;
+  const critical = items.some((e) => e.level === 'critical');
+  return (
+    <div class={`banner ${critical ? 'bad' : 'warn'}`} role="status" data-testid="security-alerts">
+      {countText(items, alerts.data?.next_cursor)} new security {items.length === 1 ? 'alert' : 'alerts'}
+      {critical ? ', some critical' : ''}. <a href={href('security')}>Review them</a>
+    </div>
+  );
+}
 
 const STATE_ORDER = ['ready', 'starting', 'degraded', 'cold', 'dead', 'stopped', 'disabled'];
 
@@ -85,6 +104,7 @@ export function Dashboard() {
           {pending} {pending === 1 ? 'item awaits' : 'items await'} your approval. <a href={href('quarantine')}>Review quarantine</a>
         </div>
       )}
+      <NewSecurityAlerts />
       <ErrorBox error={status.error} onRetry={status.reload} />
       <ErrorBox error={info.error} onRetry={info.reload} />
       {!s && !status.error && <Loading />}

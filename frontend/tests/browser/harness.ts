@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const BIN = join(REPO, 'bin/switchboard');
+// SWITCHBOARD_BIN: a binary built elsewhere (the default is what `make build` makes).
+export const BIN = process.env.SWITCHBOARD_BIN ?? join(REPO, 'bin/switchboard');
 export const TESTSERVER = join(REPO, 'bin/switchboard-testserver');
 export const ARTIFACTS = join(REPO, 'frontend/test-artifacts');
 export const CHROMIUM = process.env.SWITCHBOARD_CHROMIUM ?? '/usr/bin/chromium';
