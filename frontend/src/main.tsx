@@ -20,6 +20,7 @@ import { Sessions } from './pages/sessions';
 import { Discovery } from './pages/discovery';
 import { Profiles } from './pages/profiles';
 import { SecurityPage } from './pages/security';
+import { Groups } from './pages/groups';
 import './styles.css';
 
 const keys = localKeyStore();
@@ -46,6 +47,7 @@ const NAV: [string, string][] = [
   ['catalog', 'Catalog'],
   ['discovery', 'Discovery'],
   ['quarantine', 'Quarantine'],
+  ['groups', 'Groups'],
   ['profiles', 'Profiles'],
   ['tools', 'Tools'],
   ['activity', 'Activity'],
@@ -221,6 +223,9 @@ function App() {
       break;
     case 'quarantine':
       page = <Quarantine />;
+      break;
+    case 'groups':
+      page = <Groups />;
       break;
     case 'profiles':
       page = <Profiles />;
