@@ -34,6 +34,8 @@ func (g *Gateway) StopServer(name, reason string) error {
 		return err
 	}
 	u.StopWithReason(reason)
+	// A stop tells no hook; the groups' states follow from it.
+	g.kick()
 	return nil
 }
 
@@ -152,8 +154,12 @@ func (g *Gateway) toolsChanged() {
 }
 
 // callStarted and callEnded publish a tool call's start and end.
-func (g *Gateway) callStarted(server, tool, session string) {
-	g.publish(events.ToolCallStarted, server, map[string]any{"tool": tool, "session_id": session})
+func (g *Gateway) callStarted(t target, session string) {
+	data := map[string]any{"tool": t.name, "session_id": session}
+	if t.group != "" {
+		data["group"] = t.group
+	}
+	g.publish(events.ToolCallStarted, t.server, data)
 }
 
 func (g *Gateway) callEnded(rec store.ActivityRecord) {
@@ -164,6 +170,9 @@ func (g *Gateway) callEnded(rec store.ActivityRecord) {
 		"duration_ms": rec.DurationMS}
 	if rec.Error != "" {
 		data["error"] = strings.TrimSpace(rec.Error)
+	}
+	if rec.Group != "" {
+		data["group"] = rec.Group
 	}
 	g.events.Publish(events.ToolCallEnded, rec.Server, data)
 }

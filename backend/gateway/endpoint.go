@@ -21,9 +21,20 @@ import (
 )
 
 // target is where an exposed name leads: a server and the name it knows.
+// A group's tool has a group and no server: each call picks a member
+// (groups.go). A call on a member for a group has both.
 type target struct {
 	server string
 	name   string
+	group  string
+}
+
+// owner is the server of a target, or its group for a group's tool.
+func (t target) owner() string {
+	if t.server == "" {
+		return t.group
+	}
+	return t.server
 }
 
 // templateRoute is the server of a resource template and its matcher.
@@ -44,6 +55,9 @@ type routes struct {
 	collisions []Collision
 	rejected   []string
 	search     bool // search mode: tools are called through call_tool only
+	// memberOf holds, on /mcp, the servers whose own tools are left off
+	// because a group of theirs shows them (hide_members), and that group.
+	memberOf map[string]string
 }
 
 // endpoint is one MCP server that clients connect to: /mcp (every enabled,
@@ -54,6 +68,7 @@ type endpoint struct {
 	g       *Gateway
 	single  string // "" for the aggregate and profile endpoints
 	profile string // the profile's name on a profile endpoint, else ""
+	group   string // the group's id on a group endpoint, else ""
 	srv     *server.MCPServer
 	http    *server.StreamableHTTPServer
 	routes  atomic.Pointer[routes]
@@ -87,8 +102,8 @@ func (e *endpoint) client(id string) *clientState {
 	return c.(*clientState)
 }
 
-func newEndpoint(g *Gateway, single, profile string) *endpoint {
-	e := &endpoint{g: g, single: single, profile: profile}
+func newEndpoint(g *Gateway, single, profile, group string) *endpoint {
+	e := &endpoint{g: g, single: single, profile: profile, group: group}
 	e.routes.Store(&routes{})
 	hooks := &server.Hooks{}
 	e.watchSessions(hooks)
@@ -109,6 +124,9 @@ func newEndpoint(g *Gateway, single, profile string) *endpoint {
 	}
 	if profile != "" {
 		name = "switchboard-" + profile
+	}
+	if group != "" {
+		name = group
 	}
 	e.srv = server.NewMCPServer(name, upstream.Version,
 		server.WithToolCapabilities(true),
@@ -139,6 +157,8 @@ func (e *endpoint) path() string {
 	switch {
 	case e.profile != "":
 		return "/mcp/profiles/" + e.profile
+	case e.group != "":
+		return "/mcp/groups/" + e.group
 	case e.single == "":
 		return "/mcp"
 	}
@@ -150,7 +170,8 @@ func (e *endpoint) path() string {
 // on a profile endpoint whose profile was removed: it then shows nothing).
 func (e *endpoint) includes(name string, u *upstream.Upstream, prof *config.Profile) bool {
 	cfg := u.Config()
-	if !cfg.IsEnabled() || cfg.Quarantined {
+	if !cfg.IsEnabled() || cfg.Quarantined || e.group != "" {
+		// A group's endpoint shows the group's tools only (groups.go).
 		return false
 	}
 	if e.profile != "" {
@@ -207,25 +228,35 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 	// which is encoded once per catalog rather than on every sync.
 	var fps [4]strings.Builder
 	toolOwner := map[string]string{}
+	hidden := e.hiddenMembers()
 	for _, n := range names {
 		u := ups[n]
 		cat := u.Catalog()
 		keys := e.keysOf(n, cat)
 		prefix := e.prefixFor(n, u)
 		disabled := u.Config().DisabledTools
-		for i, t := range cat.Tools {
+		serverTools := cat.Tools
+		if group := hidden[n]; group != "" {
+			// Shown once, as the group's (groups.go).
+			if rt.memberOf == nil {
+				rt.memberOf = map[string]string{}
+			}
+			rt.memberOf[n] = group
+			serverTools = nil
+		}
+		for i, t := range serverTools {
 			if prof != nil && !prof.MatchesTool(n, t.Name, ExposedName(prefix, t.Name)) {
 				// Outside the profile's tools: as if the server lacked it, so
 				// tools/list, tools/call, the fast path and search agree.
 				continue
 			}
 			if slices.Contains(disabled, t.Name) {
-				rt.disabled[ExposedName(prefix, t.Name)] = target{n, t.Name}
+				rt.disabled[ExposedName(prefix, t.Name)] = target{server: n, name: t.Name}
 				continue
 			}
 			exposed := ExposedName(prefix, t.Name)
 			if reason, held := heldTools[n][t.Name]; held {
-				rt.held[exposed] = heldTool{target{n, t.Name}, reason}
+				rt.held[exposed] = heldTool{target{server: n, name: t.Name}, reason}
 				continue
 			}
 			if problem := NameProblem(exposed); problem != "" {
@@ -238,7 +269,7 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 				continue
 			}
 			toolOwner[exposed] = n
-			rt.tools[exposed] = target{n, t.Name}
+			rt.tools[exposed] = target{server: n, name: t.Name}
 			t.Name = exposed
 			tools = append(tools, server.ServerTool{Tool: t, Handler: e.callTool})
 			addKey(&fps[0], exposed, keys.tools[i])
@@ -249,7 +280,7 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 				rt.collisions = append(rt.collisions, Collision{"prompt", exposed, owner.server, n})
 				continue
 			}
-			rt.prompts[exposed] = target{n, p.Name}
+			rt.prompts[exposed] = target{server: n, name: p.Name}
 			p.Name = exposed
 			prompts = append(prompts, server.ServerPrompt{Prompt: p, Handler: e.getPrompt})
 			addKey(&fps[1], exposed, keys.prompts[i])
@@ -274,6 +305,7 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 			addKey(&fps[3], "", keys.templates[i])
 		}
 	}
+	tools = e.addGroupTools(rt, tools, &fps[0], toolOwner)
 	e.dropKeysBut(names)
 	rt.search = e.g.exposureMode() == config.ExposureSearch
 	old := e.routes.Swap(rt)
@@ -421,7 +453,7 @@ func (g *Gateway) recordCall(ctx context.Context, t target, args json.RawMessage
 	if g.recorder == nil && g.events == nil {
 		return
 	}
-	rec := store.ActivityRecord{Time: start, Server: t.server, Tool: t.name,
+	rec := store.ActivityRecord{Time: start, Server: t.server, Group: t.group, Tool: t.name,
 		Arguments: args, DurationMS: ms(time.Since(start)), Outcome: "ok"}
 	if s := sessionOf(ctx); s != nil {
 		rec.SessionID = s.SessionID()

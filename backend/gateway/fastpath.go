@@ -143,7 +143,7 @@ func (e *endpoint) serveFast(w http.ResponseWriter, r *http.Request, body []byte
 	// guard, which refuses and records it (as scopeFilter lets it through
 	// for that); without one, it is mcp-go's to answer "not found".
 	if f, _ := r.Context().Value(toolScopeKey{}).(ToolScope); f != nil && e.g.callGuard == nil {
-		if ok, _ := f(t.server, t.name); !ok {
+		if ok, _ := e.g.scopeAllows(f, t); !ok {
 			return false
 		}
 	}
@@ -243,6 +243,10 @@ func responseJSON(id json.RawMessage, field string, value json.RawMessage) []byt
 // client's request (its progress token is swapped for ours); sink, on the
 // fast path, is where what the upstream sends during the call goes.
 func (e *endpoint) forwardRaw(ctx context.Context, t target, args json.RawMessage, clientMeta *mcp.Meta, sink *fastSink) (result json.RawMessage, rpcErr *mcp.JSONRPCErrorDetails, err error) {
+	if t.server == "" && t.group != "" {
+		// A group's tool: a member takes it, through this same function.
+		return e.forwardGroup(ctx, t, args, clientMeta, sink)
+	}
 	start := time.Now()
 	if err := e.g.guardCall(ctx, t, args); err != nil {
 		err = fmt.Errorf("%w: %w", ErrDenied, err)
@@ -254,7 +258,7 @@ func (e *endpoint) forwardRaw(ctx context.Context, t target, args json.RawMessag
 		if s := sessionOf(ctx); s != nil {
 			sid = s.SessionID()
 		}
-		e.g.callStarted(t.server, t.name, sid)
+		e.g.callStarted(t, sid)
 	}
 	var resp *transport.JSONRPCResponse
 	err = e.g.doCall(ctx, e, t.server, clientMeta, sink, func(ctx context.Context, cl *client.Client, meta *mcp.Meta) (err error) {

@@ -81,7 +81,8 @@ type Gateway struct {
 	upstreams map[string]*upstream.Upstream
 	agg       *endpoint
 	singles   map[string]*endpoint
-	profiles  map[string]*endpoint // one per profile in cfg, made by Apply
+	profiles  map[string]*endpoint     // one per profile in cfg, made by Apply
+	groups    map[string]*groupRuntime // one per group in cfg, made by Apply (groups.go)
 	origins   []string
 	closed    bool
 
@@ -118,11 +119,12 @@ func New(opts Options) *Gateway {
 		upstreams:      map[string]*upstream.Upstream{},
 		singles:        map[string]*endpoint{},
 		profiles:       map[string]*endpoint{},
+		groups:         map[string]*groupRuntime{},
 		dirty:          make(chan struct{}, 1),
 		done:           make(chan struct{}),
 		settled:        make(chan struct{}),
 	}
-	g.agg = newEndpoint(g, "", "")
+	g.agg = newEndpoint(g, "", "", "")
 	go g.syncLoop()
 	return g
 }
@@ -161,10 +163,13 @@ func (g *Gateway) Apply(cfg *config.Config) {
 	}
 	profilesChanged := !reflect.DeepEqual(g.cfg.Profiles, cfg.Profiles)
 	dropped := g.reconcileProfiles(cfg)
+	groupsChanged := !reflect.DeepEqual(g.cfg.Groups, cfg.Groups)
+	droppedGroups := g.reconcileGroups(cfg)
 	g.cfg = cfg
 	g.origins = slices.Clone(cfg.CORSOrigins)
 	g.mu.Unlock()
 	g.dropEndpoints(dropped, "its profile was removed from the config")
+	g.dropGroups(droppedGroups)
 
 	if len(d.Added)+len(d.Removed)+len(d.Changed) > 0 {
 		g.log.Info("config applied", "added", d.Added, "removed", d.Removed, "changed", d.Changed)
@@ -178,7 +183,7 @@ func (g *Gateway) Apply(cfg *config.Config) {
 	for _, n := range d.Removed {
 		g.publish(events.ServerRemoved, n, nil)
 	}
-	if len(live) > 0 || profilesChanged {
+	if len(live) > 0 || profilesChanged || groupsChanged {
 		// What clients see changes now, so the API call that made the change
 		// answers with its effect.
 		g.syncNow()
@@ -305,8 +310,12 @@ func (g *Gateway) Close() {
 		ups = append(ups, u)
 	}
 	endpoints := g.allEndpoints()
+	groupList := mapValues(g.groups)
 	g.mu.Unlock()
 	close(g.done)
+	for _, gr := range groupList {
+		gr.pool.Close()
+	}
 	var wg sync.WaitGroup
 	for _, u := range ups {
 		wg.Add(1)
@@ -357,6 +366,7 @@ func (g *Gateway) syncNow() {
 	}
 	endpoints := g.allEndpoints()
 	g.mu.RUnlock()
+	g.syncGroups(ups)
 	for _, e := range endpoints {
 		e.sync(ups)
 	}
@@ -372,7 +382,7 @@ func (g *Gateway) single(name string) *endpoint {
 	}
 	e, ok := g.singles[name]
 	if !ok {
-		e = newEndpoint(g, name, "")
+		e = newEndpoint(g, name, "", "")
 		g.singles[name] = e
 	}
 	ups := map[string]*upstream.Upstream{name: g.upstreams[name]}
@@ -402,10 +412,10 @@ func (g *Gateway) endpointsWith(name string) []*endpoint {
 	return out
 }
 
-// allEndpoints lists every endpoint: the aggregate, the single-server ones
-// and the profiles'. Called with g.mu held.
+// allEndpoints lists every endpoint: the aggregate, the single-server ones,
+// the profiles' and the groups'. Called with g.mu held.
 func (g *Gateway) allEndpoints() []*endpoint {
-	return slices.Concat([]*endpoint{g.agg}, mapValues(g.singles), mapValues(g.profiles))
+	return slices.Concat([]*endpoint{g.agg}, mapValues(g.singles), mapValues(g.profiles), g.groupEndpoints())
 }
 
 // reconcileProfiles gives each profile of cfg its endpoint and returns the
@@ -420,7 +430,7 @@ func (g *Gateway) reconcileProfiles(cfg *config.Config) []*endpoint {
 	}
 	for name, p := range cfg.Profiles {
 		if p != nil && g.profiles[name] == nil {
-			g.profiles[name] = newEndpoint(g, "", name)
+			g.profiles[name] = newEndpoint(g, "", name, "")
 		}
 	}
 	return dropped
@@ -595,6 +605,7 @@ func (g *Gateway) Handler() http.Handler {
 		}
 		e.ServeHTTP(w, r)
 	})
+	mux.HandleFunc("/mcp/groups/{id}", g.groupHandler)
 	mux.HandleFunc("/mcp/profiles/{name}", func(w http.ResponseWriter, r *http.Request) {
 		g.waitSettled(r)
 		name := r.PathValue("name")

@@ -124,7 +124,7 @@ func (e *endpoint) scopeFilter(ctx context.Context, tools []mcp.Tool) []mcp.Tool
 			out = append(out, t)
 			continue
 		}
-		if ok, _ := f(tg.server, tg.name); ok || slices.Contains(called, t.Name) {
+		if ok, _ := e.g.scopeAllows(f, tg); ok || slices.Contains(called, t.Name) {
 			out = append(out, t)
 		}
 	}

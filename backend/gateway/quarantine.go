@@ -42,7 +42,7 @@ func (e *endpoint) holdServer(rt *routes, name string, u *upstream.Upstream) (ma
 	}
 	prefix := e.prefixFor(name, u)
 	for _, t := range u.Catalog().Tools {
-		rt.held[ExposedName(prefix, t.Name)] = heldTool{target{name, t.Name}, reason}
+		rt.held[ExposedName(prefix, t.Name)] = heldTool{target{server: name, name: t.Name}, reason}
 	}
 	return nil, true
 }

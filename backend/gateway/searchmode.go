@@ -114,8 +114,8 @@ func (e *endpoint) exposure(tools []server.ServerTool) []server.ServerTool {
 		if !ok {
 			continue
 		}
-		if len(runs) == 0 || runs[len(runs)-1].server != tg.server || runs[len(runs)-1].to != i {
-			runs = append(runs, run{server: tg.server, from: i, to: i})
+		if len(runs) == 0 || runs[len(runs)-1].server != tg.owner() || runs[len(runs)-1].to != i {
+			runs = append(runs, run{server: tg.owner(), from: i, to: i})
 		}
 		r := &runs[len(runs)-1]
 		r.to = i + 1
@@ -222,12 +222,12 @@ type RetrievedTool struct {
 
 // inScope says whether the caller's key (if any) may see and call a tool,
 // and why not.
-func inScope(ctx context.Context, t target) (bool, string) {
+func (g *Gateway) inScope(ctx context.Context, t target) (bool, string) {
 	f, _ := ctx.Value(toolScopeKey{}).(ToolScope)
 	if f == nil {
 		return true, ""
 	}
-	return f(t.server, t.name)
+	return g.scopeAllows(f, t)
 }
 
 func (e *endpoint) retrieveTools(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -258,10 +258,10 @@ func (e *endpoint) retrieveTools(ctx context.Context, req mcp.CallToolRequest) (
 		if !ok || !known {
 			continue // gone since the index was built
 		}
-		if ok, _ := inScope(ctx, tg); !ok {
+		if ok, _ := e.g.inScope(ctx, tg); !ok {
 			continue
 		}
-		out.Tools = append(out.Tools, RetrievedTool{Name: h.ID, Server: tg.server, Description: def.Description,
+		out.Tools = append(out.Tools, RetrievedTool{Name: h.ID, Server: tg.owner(), Description: def.Description,
 			InputSchema: ToolInputSchema(*def), Score: h.Score})
 	}
 	st.mu.RUnlock()
@@ -277,7 +277,7 @@ func (e *endpoint) retrieveTools(ctx context.Context, req mcp.CallToolRequest) (
 func (e *endpoint) lookup(ctx context.Context, name string) (target, mcp.Tool, string) {
 	rt := e.routes.Load()
 	if t, ok := rt.tools[name]; ok {
-		if ok, why := inScope(ctx, t); !ok {
+		if ok, why := e.g.inScope(ctx, t); !ok {
 			return target{}, mcp.Tool{}, why
 		}
 		st := e.search()
@@ -314,7 +314,7 @@ func (e *endpoint) describeTool(ctx context.Context, req mcp.CallToolRequest) (*
 		InputSchema  json.RawMessage    `json:"inputSchema"`
 		OutputSchema json.RawMessage    `json:"outputSchema,omitempty"`
 		Annotations  mcp.ToolAnnotation `json:"annotations"`
-	}{Name: name, Server: t.server, Title: def.Title, Description: def.Description, InputSchema: ToolInputSchema(def),
+	}{Name: name, Server: t.owner(), Title: def.Title, Description: def.Description, InputSchema: ToolInputSchema(def),
 		OutputSchema: def.RawOutputSchema, Annotations: def.Annotations}
 	text, err := json.Marshal(out)
 	if err != nil {

@@ -20,7 +20,7 @@ func searchEndpoint(tb testing.TB, n int) (*endpoint, []server.ServerTool) {
 	g.mu.Lock()
 	g.cfg = &config.Config{ToolExposure: config.ExposureSearch, Servers: map[string]*config.Server{}}
 	g.mu.Unlock()
-	e := newEndpoint(g, "", "")
+	e := newEndpoint(g, "", "", "")
 	rt := &routes{tools: map[string]target{}}
 	tools := make([]server.ServerTool, 0, n)
 	for i := range n {
@@ -33,7 +33,7 @@ func searchEndpoint(tb testing.TB, n int) (*endpoint, []server.ServerTool) {
 		}})
 		t := mcp.NewToolWithRawSchema(exposed, fmt.Sprintf("Does thing %d to the items of %s, with options.", i, srv), schema)
 		tools = append(tools, server.ServerTool{Tool: t})
-		rt.tools[exposed] = target{srv, name}
+		rt.tools[exposed] = target{server: srv, name: name}
 		if len(rt.servers) == 0 || rt.servers[len(rt.servers)-1] != srv {
 			rt.servers = append(rt.servers, srv)
 		}

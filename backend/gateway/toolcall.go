@@ -55,7 +55,7 @@ func (g *Gateway) CallTool(ctx context.Context, server, tool string, args json.R
 		args = json.RawMessage("{}")
 	}
 	ctx = g.agg.srv.WithContext(ctx, apiSession{})
-	return g.agg.forward(ctx, target{server, tool}, args, nil)
+	return g.agg.forward(ctx, target{server: server, name: tool}, args, nil)
 }
 
 // apiSession stands for the control API as the client of a test call, so

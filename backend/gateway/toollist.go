@@ -72,7 +72,7 @@ func toolsOf(u *upstream.Upstream, rt *routes) []ToolInfo {
 	for _, t := range tools {
 		ti := ToolInfo{Server: u.Name(), Tool: t, Name: ExposedName(prefix, t.Name),
 			Disabled: slices.Contains(cfg.DisabledTools, t.Name), State: state, Tags: cfg.Tags}
-		ti.Exposed = rt.tools[ti.Name] == target{u.Name(), t.Name}
+		ti.Exposed = rt.tools[ti.Name] == target{server: u.Name(), name: t.Name}
 		if !ti.Exposed {
 			ti.Hidden = hiddenReason(ti, u, rt)
 		}
@@ -92,14 +92,18 @@ func hiddenReason(t ToolInfo, u *upstream.Upstream, rt *routes) string {
 	case t.Disabled:
 		return "the tool is in the server's disabled_tools"
 	}
-	if h, ok := rt.held[t.Name]; ok && h.target == (target{t.Server, t.Tool.Name}) {
+	if h, ok := rt.held[t.Name]; ok && h.target == (target{server: t.Server, name: t.Tool.Name}) {
 		return h.reason
+	}
+	if group := rt.memberOf[t.Server]; group != "" {
+		return fmt.Sprintf("server %q is a member of group %q, which shows its tools on /mcp as %s (hide_members)",
+			t.Server, group, ExposedName(group, t.Tool.Name))
 	}
 	if p := NameProblem(t.Name); p != "" {
 		return p
 	}
 	if owner, taken := rt.tools[t.Name]; taken {
-		return Collision{"tool", t.Name, owner.server, t.Server}.String()
+		return Collision{"tool", t.Name, owner.owner(), t.Server}.String()
 	}
 	return "not on /mcp yet: the tool list is being updated"
 }

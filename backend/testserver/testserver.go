@@ -122,6 +122,7 @@ func (st *state) addTools() {
 		mcp.WithDescription("Returns the given text, as text and as structured content."),
 		mcp.WithString("text", mcp.Required(), mcp.Description("Text to return.")),
 		mcp.WithOutputSchema[echoOut](),
+		mcp.WithReadOnlyHintAnnotation(true),
 	), func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		text := req.GetString("text", "")
 		return mcp.NewToolResultStructured(echoOut{Text: text}, text), nil
@@ -130,6 +131,7 @@ func (st *state) addTools() {
 	s.AddTool(mcp.NewTool("sleep",
 		mcp.WithDescription("Sleeps for ms milliseconds; stops early when the call is cancelled."),
 		mcp.WithNumber("ms", mcp.Required(), mcp.Description("How long to sleep, in milliseconds.")),
+		mcp.WithReadOnlyHintAnnotation(true),
 	), func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		ms := req.GetInt("ms", 0)
 		if err := pause(ctx, time.Duration(ms)*time.Millisecond); err != nil {
@@ -329,6 +331,7 @@ func (st *state) addTools() {
 
 	s.AddTool(mcp.NewTool("pid",
 		mcp.WithDescription("Returns the server's process id."),
+		mcp.WithReadOnlyHintAnnotation(true),
 	), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return mcp.NewToolResultText(fmt.Sprint(os.Getpid())), nil
 	})
