@@ -105,6 +105,19 @@ export class Switchboard {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
+  /** Adds our test server under each name, and approves each once its tools are listed. */
+  async addApproved(...names: string[]) {
+    const mcpServers = Object.fromEntries(names.map((n) => [n, { command: TESTSERVER, args: ['--name', n] }]));
+    await this.api('POST', '/api/v1/servers', { mcpServers });
+    for (const n of names) {
+      await until(`${n} to be approved`, () => this.api('POST', `/api/v1/servers/${n}/approve`, {}).then(() => true, () => false));
+      await until(`${n}'s tools to be exposed`, async () => {
+        const t = await this.api<{ tools: { exposed: boolean }[] }>('GET', `/api/v1/tools?server=${n}`);
+        return t.tools.some((x) => x.exposed);
+      });
+    }
+  }
+
   async stop() {
     const p = this.proc;
     if (p && p.exitCode === null && p.pid) {

@@ -13,26 +13,6 @@ const sb = new Switchboard();
 const browser = new Browser();
 let page: Page;
 
-/** Adds test servers through the API and approves them once their tools are listed. */
-async function addApproved(...names: string[]) {
-  const mcpServers = Object.fromEntries(names.map((n) => [n, { command: TESTSERVER, args: ['--name', n] }]));
-  await sb.api('POST', '/api/v1/servers', { mcpServers });
-  for (const n of names) {
-    await until(`${n} to be approved`, async () => {
-      try {
-        await sb.api('POST', `/api/v1/servers/${n}/approve`, {});
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    await until(`${n}'s tools to be exposed`, async () => {
-      const t = await sb.api<{ tools: { exposed: boolean }[] }>('GET', `/api/v1/tools?server=${n}`);
-      return t.tools.some((x) => x.exposed);
-    });
-  }
-}
-
 beforeAll(async () => {
   await sb.start();
   await browser.start();
@@ -134,7 +114,7 @@ describe('discovery', () => {
 
 describe('profiles', () => {
   it('makes a profile of chosen tools and shows its address and snippets', async () => {
-    await addApproved('alpha', 'beta');
+    await sb.addApproved('alpha', 'beta');
     await go('#/profiles');
     await page.getByText('No profiles yet').waitFor();
     await page.getByTestId('new-profile').click();
