@@ -43,15 +43,17 @@ type globalFlags struct {
 
 func rootCmd() *cobra.Command {
 	var g globalFlags
+	var hidden bool
 	root := &cobra.Command{
 		Use:           "switchboard",
 		Short:         "Switchboard runs your MCP servers and serves them to AI clients through one endpoint",
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		// Without a subcommand: the desktop app where one is built in;
-		// this build has none, so it serves headless.
-		RunE: func(cmd *cobra.Command, args []string) error { return serve(g) },
+		// Without a subcommand: the desktop app where one is built in and
+		// a display and session bus exist; otherwise it serves headless.
+		RunE: func(cmd *cobra.Command, args []string) error { return desktop(g, hidden) },
 	}
+	root.Flags().BoolVar(&hidden, "hidden", false, "desktop app: start with only the tray icon (as at login); the window opens from the tray")
 	root.PersistentFlags().StringVar(&g.home, "home", "", "home folder (default $SWITCHBOARD_HOME or ~/.switchboard)")
 	root.PersistentFlags().StringVar(&g.config, "config", "", "config file (default HOME/config.json)")
 	root.PersistentFlags().StringVar(&g.listen, "listen", "", "listen address (default from the config, 127.0.0.1:7410); for the other commands: reach the running instance there over TCP")

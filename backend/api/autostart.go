@@ -90,15 +90,16 @@ func (s *Server) autostartState(e autostart.Entry) (*Autostart, error) {
 	return out, nil
 }
 
-// loginCommand starts this binary with no subcommand (the desktop app, or
-// serve in a build without it), keeping a home folder or config file that
-// is not the default so the same instance comes back.
+// loginCommand starts this binary with no subcommand (the desktop app
+// with only its tray icon, or serve in a build without it), keeping a home
+// folder or config file that is not the default so the same instance
+// comes back.
 func (s *Server) loginCommand() []string {
 	exe, err := os.Executable()
 	if err != nil {
 		exe = "switchboard"
 	}
-	cmd := []string{exe}
+	cmd := []string{exe, "--hidden"}
 	home := s.home()
 	if home != config.Home() {
 		cmd = append(cmd, "--home", home)
