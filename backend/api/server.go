@@ -130,6 +130,7 @@ func New(opts Options) *Server {
 	s.registerImportExport() // importexport.go
 	s.registerInfo()         // info.go
 	s.registerProfiles()     // profiles.go
+	s.registerGroups()       // groups.go
 	s.registerDiscovery()    // discovery.go
 	s.registerDocs()
 	s.app.Use(func(c *fiber.Ctx) error {
