@@ -5,7 +5,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Api, ApiError, errorText, localKeyStore, takeKeyFromHash } from './api';
 import { EventHub, type LinkState } from './events';
 import { href, useRoute } from './router';
-import { Ctx, type Notice } from './ui';
+import { Ctx, RECOUNT, type Notice } from './ui';
 import { Dashboard } from './pages/dashboard';
 import { ServerDetail, Servers } from './pages/servers';
 import { Quarantine } from './pages/quarantine';
@@ -114,32 +114,47 @@ function KeyPrompt({ onKey, reason }: { onKey: (k: string) => void; reason: stri
   );
 }
 
-/** How many servers and tools await approval, kept current by the event stream. */
-function usePending(api: Api, events: EventHub, on: boolean): number {
+/**
+ * A count for the side bar, loaded at start and again (shortly after) each
+ * event of the given types. The count is a hint: the page itself shows any
+ * error in full, so a failure here leaves the last count.
+ */
+function useCount(api: Api, events: EventHub, on: boolean, types: string[], load: (api: Api) => Promise<number>): number {
   const [n, setN] = useState(0);
   useEffect(() => {
     if (!on) return;
     let stop = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const load = () =>
-      api
-        .get<{ servers: unknown[] | null; tools: unknown[] | null }>('/api/v1/quarantine')
-        .then((q) => !stop && setN((q.servers?.length ?? 0) + (q.tools?.length ?? 0)))
-        // The count is a hint; the Quarantine page shows any error in full.
+    const run = () =>
+      load(api)
+        .then((c) => !stop && setN(c))
         .catch(() => {});
-    load();
-    const off = events.on(['quarantine', 'server.added', 'server.removed', 'tools.changed'], () => {
+    run();
+    const soon = () => {
       clearTimeout(timer);
-      timer = setTimeout(load, 300);
-    });
+      timer = setTimeout(run, 300);
+    };
+    const off = events.on(types, soon);
+    // A page that changed something no event announces asks for a recount.
+    addEventListener(RECOUNT, soon);
     return () => {
       stop = true;
       clearTimeout(timer);
       off();
+      removeEventListener(RECOUNT, soon);
     };
   }, [api, events, on]);
   return n;
 }
+
+/** Servers and tools awaiting approval. */
+const quarantineCount = (api: Api) =>
+  api
+    .get<{ servers: unknown[] | null; tools: unknown[] | null }>('/api/v1/quarantine')
+    .then((q) => (q.servers?.length ?? 0) + (q.tools?.length ?? 0));
+
+/** Servers discovery found, awaiting a decision. */
+const discoveryCount = (api: Api) => api.get<{ pending: unknown[] | null }>('/api/v1/discovery/pending').then((d) => d.pending?.length ?? 0);
 
 function App() {
   const [key, setKey] = useState(keys.get());
@@ -177,7 +192,9 @@ function App() {
     [],
   );
 
-  const pending = usePending(api, events, !!key && !rejected);
+  const signedIn = !!key && !rejected;
+  const pending = useCount(api, events, signedIn, ['quarantine', 'server.added', 'server.removed', 'tools.changed'], quarantineCount);
+  const found = useCount(api, events, signedIn, ['discovery.pending', 'server.added', 'server.removed'], discoveryCount);
   useEffect(() => {
     if (!key || rejected) return;
     const off = events.onState(setLink);
@@ -285,6 +302,11 @@ function App() {
                   {p === 'quarantine' && pending > 0 && (
                     <span class="count" data-testid="pending-count" aria-label={`${pending} awaiting approval`}>
                       {pending}
+                    </span>
+                  )}
+                  {p === 'discovery' && found > 0 && (
+                    <span class="count" data-testid="found-count" aria-label={`${found} found, awaiting a decision`}>
+                      {found}
                     </span>
                   )}
                 </a>

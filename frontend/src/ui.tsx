@@ -21,6 +21,14 @@ export interface AppCtx {
 export const Ctx = createContext<AppCtx>(null as unknown as AppCtx);
 export const useApp = () => useContext(Ctx);
 
+/** The window event that asks the side bar to count again. */
+export const RECOUNT = 'switchboard-recount';
+
+/** Asks the side bar's counts to be loaded again, after a change no live event announces. */
+export function recount() {
+  dispatchEvent(new Event(RECOUNT));
+}
+
 /** Loads data and keeps the error for showing; reload() fetches again. */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []) {
   const [data, setData] = useState<T | undefined>(undefined);

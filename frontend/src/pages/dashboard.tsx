@@ -4,6 +4,21 @@ import { ErrorBox, Loading, PageHead, duration, useApp, useDebounced, useEvents,
 import { bucketCalls } from '../chart';
 import { countText, localSeenStore, newAlertsQuery, type SecurityEvent } from '../security';
 
+/** Servers discovery found that await a decision. */
+function FoundServers() {
+  const { api } = useApp();
+  const found = useLoad(() => api.get<{ pending: unknown[] | null }>('/api/v1/discovery/pending'));
+  useEvents(['discovery.pending', 'server.added', 'server.removed'], () => found.reload());
+  // A hint: the Discovery page shows any error in full.
+  const n = found.data?.pending?.length ?? 0;
+  if (!n) return null;
+  return (
+    <div class="banner info" role="status" data-testid="found-banner">
+      Discovery found {n} {n === 1 ? 'server that awaits' : 'servers that await'} a decision. <a href={href('discovery')}>Review them</a>
+    </div>
+  );
+}
+
 /** Warnings and criticals recorded since the person last looked at the Security page. */
 function NewSecurityAlerts() {
   const { api } = useApp();
@@ -104,6 +119,7 @@ export function Dashboard() {
           {pending} {pending === 1 ? 'item awaits' : 'items await'} your approval. <a href={href('quarantine')}>Review quarantine</a>
         </div>
       )}
+      <FoundServers />
       <NewSecurityAlerts />
       <ErrorBox error={status.error} onRetry={status.reload} />
       <ErrorBox error={info.error} onRetry={info.reload} />

@@ -6,7 +6,7 @@ import {
   type DiscoverySource, type PendingServer, type SourceForm,
 } from '../discovery';
 import { href } from '../router';
-import { ActionButton, Dialog, ErrorBox, Loading, PageHead, ago, when, useApp, useDebounced, useEvents, useLoad } from '../ui';
+import { ActionButton, Dialog, ErrorBox, Loading, PageHead, ago, recount, when, useApp, useDebounced, useEvents, useLoad } from '../ui';
 
 const OTHER_KIND = '';
 
@@ -305,6 +305,8 @@ export function Discovery() {
   const reloadAll = () => {
     sources.reload();
     pending.reload();
+    // Rejecting, scanning or removing a source changes the side bar's count with no event.
+    recount();
   };
   const refresh = useDebounced(reloadAll, 300);
   useEvents(['discovery.', 'server.added', 'server.removed'], refresh);

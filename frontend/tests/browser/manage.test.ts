@@ -78,12 +78,21 @@ describe('discovery', () => {
     await until('the source to count what it found', async () => /\b2\b/.test(await row.locator('td.num').innerText()));
     await loaded('discovery');
     await browser.shot(page, '41-discovery-pending');
+    // The side bar and the dashboard say that found servers wait.
+    const count = page.getByTestId('found-count');
+    await until('the side bar to count 2 found', async () => (await count.innerText()) === '2');
+    await go('#/');
+    await page.getByTestId('found-banner').getByText('Discovery found 2 servers that await a decision.').waitFor();
+    await page.getByTestId('found-banner').getByRole('link', { name: 'Review them' }).click();
+    await page.getByRole('heading', { name: 'Discovery' }).waitFor();
 
     await page.getByRole('button', { name: 'Reject drop/unwanted' }).click();
     await page.locator('tr[data-pending="drop/unwanted"]').waitFor({ state: 'detached' });
+    await until('the side bar to count 1 found', async () => (await count.innerText()) === '1');
     await page.getByRole('button', { name: 'Approve drop/found' }).click();
     await page.getByText('found added. It waits in quarantine').waitFor();
     await page.getByText('Nothing awaits a decision.').waitFor();
+    await count.waitFor({ state: 'detached' });
     // Rescanning does not offer the rejected server again.
     await page.getByRole('button', { name: 'Scan drop now' }).click();
     await page.getByText('drop scanned.').waitFor();
