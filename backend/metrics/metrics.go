@@ -136,6 +136,7 @@ func (c *gatewayCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- toolsDesc
 	ch <- sessionsDesc
 	ch <- exposedDesc
+	describeGroups(ch) // groups.go
 }
 
 func (c *gatewayCollector) Collect(ch chan<- prometheus.Metric) {
@@ -153,4 +154,5 @@ func (c *gatewayCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(sessionsDesc, prometheus.GaugeValue, float64(c.src.Sessions()))
 	ch <- prometheus.MustNewConstMetric(exposedDesc, prometheus.GaugeValue, float64(c.src.ExposedTools()))
+	collectGroups(c.src, ch) // groups.go
 }
