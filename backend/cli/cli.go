@@ -57,6 +57,7 @@ func Commands(globals func() Globals) []*cobra.Command {
 	cmds = append(cmds, e.fleetCmds()...) // fleet.go
 	cmds = append(cmds, e.openCmd())      // open.go
 	cmds = append(cmds, e.discoveryCmd()) // discovery.go
+	cmds = append(cmds, e.groupsCmd())    // groups.go
 	for _, c := range cmds {
 		c.PersistentFlags().StringVarP(&e.output, "output", "o", outTable, "output format: table or json")
 		c.PersistentPreRunE = e.checkOutput
