@@ -14,7 +14,7 @@ export interface GroupMember {
   server_state?: string;
   eligible?: boolean;
   /** Why the member takes no calls now, when it does not. */
-  why?: string;
+  not_eligible_reason?: string;
   active_calls?: number;
   calls_total?: number;
   failures_total?: number;
@@ -33,7 +33,8 @@ export interface Group {
   healthy_members: number;
   members: GroupMember[] | null;
   /** How many tools the group serves. */
-  tools?: number;
+  tool_count?: number;
+  endpoint?: string;
   mcp_url?: string;
 }
 

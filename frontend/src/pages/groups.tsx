@@ -203,7 +203,7 @@ function MembersTable({ g }: { g: Group }) {
               <BreakerBadge m={m} />
             </td>
             <td>
-              {m.eligible ? 'yes' : <span>no{m.why && <span class="muted small">: {m.why}</span>}</span>}
+              {m.eligible ? 'yes' : <span>no{m.not_eligible_reason && <span class="muted small">: {m.not_eligible_reason}</span>}</span>}
             </td>
             {usesWeight(g.strategy) && <td class="num">{m.weight}</td>}
             {usesPriority(g.strategy) && <td class="num">{m.priority}</td>}
@@ -267,14 +267,14 @@ function GroupCard(props: { g: Group; mcpURL: string; requireKey: boolean; onEdi
         </dd>
         <dt>Strategy</dt>
         <dd>{strategy}</dd>
-        {g.tools !== undefined && (
+        {g.tool_count !== undefined && (
           <>
             <dt>Tools</dt>
-            <dd>{g.tools}</dd>
+            <dd data-testid="group-tool-count">{g.tool_count}</dd>
           </>
         )}
         <dt>Breaker</dt>
-        <dd>{g.breaker ? `out after ${g.breaker.failure_threshold} failures in a row, for ${g.breaker.cooldown_s}s` : '—'}</dd>
+        <dd>{g.breaker ? `out after ${g.breaker.failure_threshold} ${g.breaker.failure_threshold === 1 ? 'failure' : 'failures in a row'}, for ${g.breaker.cooldown_s}s` : '—'}</dd>
         {!!g.retry_tools?.length && (
           <>
             <dt>Retried</dt>
