@@ -60,6 +60,9 @@ type groupTable struct {
 	// defs holds each member's own definition of each tool, whose
 	// annotations say whether a failed call may be retried.
 	defs map[string]map[string]mcp.Tool
+	// held maps each member the trust filter holds (not approved) to why;
+	// read on every call, so the filter is asked only when lists change.
+	held map[string]string
 	// from is what the table was built from, to skip rebuilding it.
 	from string
 }
@@ -67,7 +70,7 @@ type groupTable struct {
 func newGroupRuntime(g *Gateway, id string, cfg *config.Group) *groupRuntime {
 	gr := &groupRuntime{id: id, g: g, state: ""}
 	gr.cfg.Store(cfg)
-	gr.table.Store(&groupTable{holders: map[string][]string{}, defs: map[string]map[string]mcp.Tool{}})
+	gr.table.Store(&groupTable{holders: map[string][]string{}, defs: map[string]map[string]mcp.Tool{}, held: map[string]string{}})
 	gr.pool = groups.NewPool(cfg, gr.breakerChanged)
 	gr.ep = newEndpoint(g, "", "", id)
 	return gr
@@ -193,11 +196,12 @@ func (gr *groupRuntime) rebuild(ups map[string]*upstream.Upstream) {
 	if old := gr.table.Load(); old.from == from.String() && gr.g.trust == nil {
 		return
 	}
-	t := &groupTable{holders: map[string][]string{}, defs: map[string]map[string]mcp.Tool{}, from: from.String()}
+	t := &groupTable{holders: map[string][]string{}, defs: map[string]map[string]mcp.Tool{}, held: map[string]string{}, from: from.String()}
 	byName := map[string]mcp.Tool{}
 	for _, s := range srcs {
 		serverReason, heldTools := gr.g.trustCheck(s.name, s.u)
 		if serverReason != "" {
+			t.held[s.name] = serverReason
 			continue
 		}
 		disabled := s.u.Config().DisabledTools
@@ -267,17 +271,6 @@ func (gr *groupRuntime) inService(m *groups.Member) (bool, string) {
 	if u == nil {
 		return false, "not in the config"
 	}
-	if ok, why := memberUsable(gr.g, u); !ok {
-		return false, why
-	}
-	if m.BreakerOpen() {
-		return false, "its circuit breaker is open"
-	}
-	return true, ""
-}
-
-// memberUsable is inService without the breaker.
-func memberUsable(g *Gateway, u *upstream.Upstream) (bool, string) {
 	cfg := u.Config()
 	switch {
 	case !cfg.IsEnabled():
@@ -285,15 +278,18 @@ func memberUsable(g *Gateway, u *upstream.Upstream) (bool, string) {
 	case cfg.Quarantined:
 		return false, "quarantined until it is approved"
 	}
-	if reason, _ := g.trustCheck(u.Name(), u); reason != "" {
+	if reason := gr.table.Load().held[m.Server]; reason != "" {
 		return false, reason
 	}
 	switch st := u.State(); st {
 	case upstream.StateReady, upstream.StateDegraded, upstream.StateCold, upstream.StateStarting:
-		return true, ""
 	default:
 		return false, string(st)
 	}
+	if m.BreakerOpen() {
+		return false, "its circuit breaker is open"
+	}
+	return true, ""
 }
 
 // refreshState recomputes the group's state and publishes a change.

@@ -1,0 +1,164 @@
+package gateway_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+
+	"switchboard/backend/config"
+	"switchboard/backend/gateway"
+	"switchboard/backend/testdeps"
+	"switchboard/backend/upstream"
+)
+
+// A member's disabled tool and a quarantined member get no calls: the
+// group routes around them, as /mcp would refuse them.
+func TestGroupRoutesAroundDisabledToolsAndQuarantine(t *testing.T) {
+	h := newGroupHarness(t, &config.Config{
+		Servers: map[string]*config.Server{
+			"a":    stdioServer(t, func(s *config.Server) { s.DisabledTools = []string{"pid"} }),
+			"b":    stdioServer(t),
+			"held": stdioServer(t, func(s *config.Server) { s.Quarantined = true })},
+		Groups: map[string]*config.Group{"pool": {Members: members(member("a", 1, 0), member("b", 1, 0), member("held", 1, 0))}},
+	})
+	c := h.connect("/mcp/groups/pool")
+	b := h.pidOf("b")
+	for range 6 {
+		if got := resultText(callTool(t, c, "pid", nil)); got != b {
+			t.Fatalf("pid went to %s; a disabled it and held is quarantined, so only b (%s) may take it", got, b)
+		}
+	}
+	// echo is not disabled on a: a and b share it.
+	for range 4 {
+		callTool(t, c, "echo", map[string]any{"text": "x"})
+	}
+	if n := h.memberInfo("pool", "a").CallsTotal; n != 2 {
+		t.Fatalf("a took %d echo calls, want 2 of 4", n)
+	}
+	held := h.memberInfo("pool", "held")
+	if held.Eligible || held.CallsTotal != 0 || held.Why == "" {
+		t.Fatalf("quarantined member: %+v", held)
+	}
+	if g := h.group("pool"); g.State != "degraded" || g.HealthyMembers != 2 {
+		t.Fatalf("group with a quarantined member: %s, %d healthy", g.State, g.HealthyMembers)
+	}
+}
+
+// A member stopped for being idle (idle_ttl_s) is cold, still a member in
+// service: the group's call starts it, as any call would.
+func TestGroupStartsAColdMember(t *testing.T) {
+	h := newGroupHarness(t, &config.Config{
+		Servers: map[string]*config.Server{
+			"lazy":  stdioServer(t, func(s *config.Server) { s.IdleTTLS = 1 }),
+			"spare": stdioServer(t)},
+		Groups: map[string]*config.Group{"pool": {Strategy: config.StrategyPriority,
+			Members: members(member("lazy", 1, 0), member("spare", 1, 5))}},
+	})
+	waitFor(t, "the idle member to stop", 20*time.Second, func() bool { return h.gw.Server("lazy").State() == upstream.StateCold })
+	if m := h.memberInfo("pool", "lazy"); !m.Eligible {
+		t.Fatalf("a cold member is not eligible: %+v", m)
+	}
+	c := h.connect("/mcp/groups/pool")
+	got := resultText(callTool(t, c, "pid", nil))
+	if got != h.pidOf("lazy") || got == "0" {
+		t.Fatalf("the call went to %s, want the cold member started (now %s)", got, h.pidOf("lazy"))
+	}
+}
+
+// A client of the current protocol takes mcp-go's path rather than the
+// fast path; group calls work the same there.
+func TestGroupOnMCPGoPath(t *testing.T) {
+	h := newGroupHarness(t, &config.Config{
+		Servers: map[string]*config.Server{"a": stdioServer(t), "b": stdioServer(t)},
+		Groups:  map[string]*config.Group{"pool": {Members: members(member("a", 1, 0), member("b", 1, 0))}},
+	})
+	tr, err := transport.NewStreamableHTTP(h.url("/mcp/groups/pool"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client.NewClient(tr)
+	testdeps.Initialize(t, c, "modern")
+	who := h.whoServed("a", "b")
+	got := map[string]int{}
+	for range 4 {
+		res := callTool(t, c, "pid", nil)
+		if res.IsError {
+			t.Fatal(resultText(res))
+		}
+		got[who[resultText(res)]]++
+	}
+	if got["a"] != 2 || got["b"] != 2 {
+		t.Fatalf("round robin on mcp-go's path: %v", got)
+	}
+	if res := callTool(t, c, "crash", nil); !res.IsError || !strings.Contains(resultText(res), `group "pool"`) {
+		t.Fatalf("an unsafe failure on mcp-go's path: %q", resultText(res))
+	}
+}
+
+// In search mode, retrieve_tools finds a group's tools under the group's
+// name (not its hidden members'), and call_tool calls them through it.
+func TestGroupInSearchMode(t *testing.T) {
+	h := newGroupHarness(t, &config.Config{
+		ToolExposure: config.ExposureSearch,
+		Servers:      map[string]*config.Server{"a": stdioServer(t), "b": stdioServer(t)},
+		Groups:       map[string]*config.Group{"pool": {Members: members(member("a", 1, 0), member("b", 1, 0))}},
+	})
+	c := h.connect("/mcp")
+	found := retrieve(t, c, "return the server's process id")
+	if !slices.Contains(found.names(), "pool__pid") || slices.Contains(found.names(), "a__pid") {
+		t.Fatalf("retrieve_tools found %v", found.names())
+	}
+	for _, tl := range found.Tools {
+		if tl.Name == "pool__pid" && tl.Server != "pool" {
+			t.Fatalf("pool__pid found under server %q", tl.Server)
+		}
+	}
+	res := callTool(t, c, gateway.CallToolName, map[string]any{"name": "pool__pid"})
+	if res.IsError || (resultText(res) != h.pidOf("a") && resultText(res) != h.pidOf("b")) {
+		t.Fatalf("call_tool pool__pid: %s", resultText(res))
+	}
+	var grouped int
+	for _, r := range h.rec.all() {
+		if r.Group == "pool" && r.Tool == "pid" {
+			grouped++
+		}
+	}
+	if grouped != 1 {
+		t.Fatalf("%d records of pid through the group, want 1", grouped)
+	}
+}
+
+// A key's scope applies member by member: a caller limited to server a
+// sees the group's tools and every call goes to a.
+func TestGroupCallsStayInScope(t *testing.T) {
+	h := newGroupHarness(t, &config.Config{
+		Servers: map[string]*config.Server{"a": stdioServer(t), "b": stdioServer(t)},
+		Groups:  map[string]*config.Group{"pool": {Members: members(member("a", 1, 0), member("b", 1, 0))}},
+	})
+	onlyA := gateway.Guarded(h.gw.Handler(), func(r *http.Request) (context.Context, *gateway.GuardError) {
+		return gateway.WithToolScope(r.Context(), func(server, tool string) (bool, string) {
+			return server == "a", "only server a is in scope"
+		}), nil
+	})
+	srv := httptest.NewServer(onlyA)
+	t.Cleanup(srv.Close)
+	tr, err := transport.NewStreamableHTTP(srv.URL+"/mcp/groups/pool", transport.WithContinuousListening())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client.NewClient(tr, client.WithLegacyProtocolOnly())
+	testdeps.Initialize(t, c, "scoped")
+	a := h.pidOf("a")
+	for range 4 {
+		if got := resultText(callTool(t, c, "pid", nil)); got != a {
+			t.Fatalf("a caller limited to a had a call served by %s", got)
+		}
+	}
+}
