@@ -56,7 +56,7 @@ function ServerToolChoice({ server, sel, onChange }: { server: string; sel: Prof
   );
 }
 
-function ProfileEditor({ profile, onClose, onSaved }: { profile?: ProfileInfo; onClose: () => void; onSaved: (name: string) => void }) {
+function ProfileEditor({ profile, onClose, onSaved }: { profile?: ProfileInfo; onClose: () => void; onSaved: () => void }) {
   const { api, notify } = useApp();
   const creating = !profile;
   const servers = useLoad(() => api.get<{ servers: ServerInfo[] }>('/api/v1/servers'));
@@ -79,7 +79,7 @@ function ProfileEditor({ profile, onClose, onSaved }: { profile?: ProfileInfo; o
         ? await api.post<ProfileInfo>('/api/v1/profiles', r.body)
         : await api.put<ProfileInfo>(`/api/v1/profiles/${seg(profile.name)}`, r.body);
       notify('ok', `Profile ${saved.name} saved: its clients see ${saved.tool_count} ${saved.tool_count === 1 ? 'tool' : 'tools'}.`);
-      onSaved(saved.name);
+      onSaved();
       onClose();
     } catch (err) {
       setError(errorText(err));

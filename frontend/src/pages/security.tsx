@@ -89,7 +89,7 @@ export function SecurityPage({ id }: { id?: string }) {
     setCursor('');
     setCursors([]);
   };
-  const text = (set: (v: string) => void) => (e: Event) => {
+  const filterBy = (set: (v: string) => void) => (e: Event) => {
     set((e.target as HTMLInputElement).value.trim());
     resetPaging();
   };
@@ -104,7 +104,7 @@ export function SecurityPage({ id }: { id?: string }) {
       <form class="filters row" onSubmit={(e) => e.preventDefault()} aria-label="Filters">
         <label>
           What
-          <select value={type} onChange={text(setType)}>
+          <select value={type} onChange={filterBy(setType)}>
             <option value="">anything</option>
             {SECURITY_TYPES.map(([t, l]) => (
               <option key={t} value={t}>
@@ -115,7 +115,7 @@ export function SecurityPage({ id }: { id?: string }) {
         </label>
         <label>
           Level
-          <select value={level} onChange={text(setLevel)}>
+          <select value={level} onChange={filterBy(setLevel)}>
             <option value="">any</option>
             <option value="warning">warning or critical</option>
             <option value="critical">critical</option>
@@ -123,15 +123,15 @@ export function SecurityPage({ id }: { id?: string }) {
         </label>
         <label>
           Server
-          <input value={server} onChange={text(setServer)} placeholder="any" />
+          <input value={server} onChange={filterBy(setServer)} placeholder="any" />
         </label>
         <label>
           Who
-          <input value={principal} onChange={text(setPrincipal)} placeholder="anyone" />
+          <input value={principal} onChange={filterBy(setPrincipal)} placeholder="anyone" />
         </label>
         <label>
           When
-          <select value={since} onChange={text(setSince)}>
+          <select value={since} onChange={filterBy(setSince)}>
             {SINCE.map(([v, l]) => (
               <option key={v} value={v}>
                 {l}
