@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -115,6 +116,12 @@ func (s *Server) registerGroups() {
 		Body:    GroupPatch{}, Response: GroupInfo{}}, s.patchGroup)
 	s.handle(Route{Method: "DELETE", Path: "/api/v1/groups/:id", Tag: "groups", Perm: auth.ServersWrite,
 		Summary: "Delete a group; its clients' sessions end, and its members' tools show on /mcp again", Status: http.StatusNoContent}, s.deleteGroup)
+	s.handle(Route{Method: "POST", Path: "/api/v1/groups/:id/members", Tag: "groups", Perm: auth.ServersWrite,
+		Summary: "Add a member ({server, weight, priority}); 409 MemberExists if the server is one already",
+		Body:    config.GroupMember{}, Response: GroupInfo{}, Status: http.StatusCreated}, s.addGroupMember)
+	s.handle(Route{Method: "DELETE", Path: "/api/v1/groups/:id/members/:member", Tag: "groups", Perm: auth.ServersWrite,
+		Summary:  "Remove a member (the server stays in mcpServers); answers with the group",
+		Response: GroupInfo{}}, s.removeGroupMember)
 	s.handle(Route{Method: "POST", Path: "/api/v1/groups/:id/rebalance", Tag: "groups", Perm: auth.ServersWrite,
 		Summary:  "Rebalance: restart the strategy's rotation and half-open every open breaker, so the next calls try those members at once",
 		Response: GroupInfo{}}, s.rebalanceGroup)
@@ -205,6 +212,58 @@ func (s *Server) updateGroup(c *fiber.Ctx, id string, change func(*config.Group)
 			return errNoGroup(id)
 		}
 		cfg.Groups[id] = change(g.Clone())
+		return nil
+	})
+	if err != nil {
+		return errConfig(err)
+	}
+	return s.answerGroup(c, id)
+}
+
+func (s *Server) addGroupMember(c *fiber.Ctx) error {
+	id := c.Params("id")
+	var m config.GroupMember
+	if err := bind(c, &m); err != nil {
+		return err
+	}
+	if m.Server == "" {
+		return errInvalid("server", "is required: the name of a server in mcpServers")
+	}
+	_, err := s.opts.Config.Update(func(cfg *config.Config) error {
+		g := cfg.Groups[id]
+		if g == nil {
+			return errNoGroup(id)
+		}
+		for _, have := range g.Members {
+			if have.Server == m.Server {
+				return errConflict("MemberExists", "server %q is a member of group %q already; change it with PUT or PATCH /api/v1/groups/%s", m.Server, id, id)
+			}
+		}
+		g = g.Clone()
+		g.Members = append(g.Members, m)
+		cfg.Groups[id] = g
+		return nil
+	})
+	if err != nil {
+		return errConfig(err)
+	}
+	return s.answerGroup(c.Status(http.StatusCreated), id)
+}
+
+func (s *Server) removeGroupMember(c *fiber.Ctx) error {
+	id, server := c.Params("id"), unescapedParam(c, "member")
+	_, err := s.opts.Config.Update(func(cfg *config.Config) error {
+		g := cfg.Groups[id]
+		if g == nil {
+			return errNoGroup(id)
+		}
+		g = g.Clone()
+		n := len(g.Members)
+		g.Members = slices.DeleteFunc(g.Members, func(m config.GroupMember) bool { return m.Server == server })
+		if len(g.Members) == n {
+			return errNotFound("MemberNotFound", "server %q is not a member of group %q", server, id)
+		}
+		cfg.Groups[id] = g
 		return nil
 	})
 	if err != nil {

@@ -101,6 +101,34 @@ func TestGroupsThroughTheAPI(t *testing.T) {
 		t.Fatalf("with hide_members false, /mcp lists %v", names)
 	}
 
+	// Members are added and removed one by one.
+	r = h.req("POST", "/api/v1/groups/pool/members", config.GroupMember{Server: "alpha", Weight: intp(2), Priority: 3})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("add member: %d %s", r.Status, r.Body)
+	}
+	if r.JSON(t, &g); len(g.Members) != 2 || g.Members[1].Server != "alpha" || g.Members[1].Weight != 2 || g.Members[1].Priority != 3 {
+		t.Fatalf("after adding alpha: %s", r.Body)
+	}
+	h.req("POST", "/api/v1/groups/pool/members", config.GroupMember{Server: "alpha"}).envelope(t, http.StatusConflict, "MemberExists")
+	h.req("POST", "/api/v1/groups/pool/members", map[string]any{"weight": 1}).envelope(t, http.StatusUnprocessableEntity, "InvalidField")
+	r = h.req("POST", "/api/v1/groups/pool/members", config.GroupMember{Server: "ghost"})
+	r.envelope(t, http.StatusUnprocessableEntity, "InvalidConfig")
+	var pe api.Error
+	if r.JSON(t, &pe); len(pe.Problems) != 1 || pe.Problems[0].Path != "groups.pool.members[2].server" {
+		t.Fatalf("adding an unknown server: %+v", pe.Problems)
+	}
+	r = h.req("DELETE", "/api/v1/groups/pool/members/alpha", nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("remove member: %d %s", r.Status, r.Body)
+	}
+	if r.JSON(t, &g); len(g.Members) != 1 || g.Members[0].Server != "beta" {
+		t.Fatalf("after removing alpha: %s", r.Body)
+	}
+	h.req("DELETE", "/api/v1/groups/pool/members/alpha", nil).envelope(t, http.StatusNotFound, "MemberNotFound")
+	if fg := h.fileConfig().Groups["pool"]; fg == nil || len(fg.Members) != 1 {
+		t.Fatalf("the file after removing a member: %+v", fg)
+	}
+
 	// Rebalance answers with the group.
 	r = h.req("POST", "/api/v1/groups/pool/rebalance", nil)
 	if r.Status != http.StatusOK {
