@@ -144,7 +144,7 @@ func TestWatchFollowsTheEventStream(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	states := make(chan State, 100)
-	go Watch(ctx, c, func(st State) { states <- st })
+	go Watch(ctx, c, nil, func(st State) { states <- st })
 	waitFor := func(what string, cond func(State) bool) {
 		t.Helper()
 		timeout := time.After(15 * time.Second)

@@ -26,7 +26,7 @@ const Built = true
 // Wails panics without a display and the tray's Quit without a session bus.
 func Run(opts Options) error {
 	w := &window{log: opts.Logger}
-	t := &tray{log: opts.Logger, actions: Actions{Client: opts.Client, Desktop: w}}
+	t := &tray{log: opts.Logger, actions: Actions{Client: opts.Client, Desktop: w}, refresh: make(chan struct{}, 1)}
 	if n, err := NewNotifier(); err == nil {
 		t.notifier = n
 		defer n.Close()

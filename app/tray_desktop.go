@@ -21,6 +21,9 @@ type tray struct {
 	actions  Actions
 	notifier *Notifier // nil when the desktop has no notification service
 
+	// refresh asks Watch to re-read the state at once after an action.
+	refresh chan struct{}
+
 	mu    sync.Mutex
 	state State
 	menu  *Menu
@@ -30,7 +33,7 @@ type tray struct {
 // until the app ends.
 func (t *tray) ready(ctx context.Context) {
 	systray.SetTitle("Switchboard")
-	go Watch(ctx, t.actions.Client, t.update)
+	go Watch(ctx, t.actions.Client, t.refresh, t.update)
 }
 
 // update shows a new state: notices for what is new, and the menu when
@@ -123,5 +126,9 @@ func (t *tray) run(st State, act Action) {
 	if err := t.actions.Run(ctx, st, act); err != nil {
 		t.log.Warn("tray action failed", "action", act.Kind, "server", act.Server, "error", err)
 		t.notify(Notice{Key: "action-error", Title: "Switchboard could not do that", Body: err.Error()})
+	}
+	select {
+	case t.refresh <- struct{}{}:
+	default: // a refresh is already due
 	}
 }

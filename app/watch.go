@@ -22,9 +22,11 @@ const settle = 150 * time.Millisecond
 const resync = 30 * time.Second
 
 // Watch calls onState with the state now, then again after each change
-// the event stream reports, until ctx ends. A stream that breaks (the
-// core restarting) is opened again, with a backoff.
-func Watch(ctx context.Context, c *client.Client, onState func(State)) {
+// the event stream reports, and after each receive on refresh (the tray's
+// own actions: start at login changes with no event), until ctx ends. A
+// stream that breaks (the core restarting) is opened again, with a
+// backoff.
+func Watch(ctx context.Context, c *client.Client, refresh <-chan struct{}, onState func(State)) {
 	changed := make(chan struct{}, 1)
 	poke := func() {
 		select {
@@ -41,6 +43,7 @@ func Watch(ctx context.Context, c *client.Client, onState func(State)) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-refresh:
 		case <-changed:
 			select {
 			case <-time.After(settle):
