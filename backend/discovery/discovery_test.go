@@ -353,7 +353,7 @@ func TestSourceValidationNamesTheField(t *testing.T) {
 		{SourceConfig{Kind: KindClients}, "id"},
 		{SourceConfig{ID: "a b", Kind: KindClients}, "id"},
 		{SourceConfig{ID: "a"}, "kind"},
-		{SourceConfig{ID: "a", Kind: "docker"}, "kind"},
+		{SourceConfig{ID: "a", Kind: "consul"}, "kind"},
 		{SourceConfig{ID: "a", Kind: KindFolder}, "path"},
 		{SourceConfig{ID: "a", Kind: KindFolder, Path: "relative/dir"}, "path"},
 		{SourceConfig{ID: "a", Kind: KindClients, Mode: "mirror"}, "mode"},

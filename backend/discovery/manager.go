@@ -327,6 +327,11 @@ func (m *Manager) Scan(ctx context.Context, id string) (Status, error) {
 		m.mu.Unlock()
 		return Status{}, fmt.Errorf("source %q: %w", id, ErrNotFound)
 	}
+	for _, f := range found {
+		if f.Unavailable != "" {
+			problems = append(problems, Problem{Where: f.Where, Message: fmt.Sprintf("server %q: %s", f.Name, f.Unavailable)})
+		}
+	}
 	st.LastScan, st.Problems, st.Found, st.LastError = &now, problems, len(found), ""
 	if scanErr != nil {
 		// A source that cannot be read says nothing about what it holds:
@@ -376,6 +381,9 @@ func (m *Manager) applyLocked(c SourceConfig, found []Found, now time.Time) (fre
 		f := byName[name]
 		if cur.Servers[name] != nil {
 			continue // already there (added from here, or by hand)
+		}
+		if f.Unavailable != "" {
+			continue // held but not reachable now: offered once it is
 		}
 		if id, ok := m.st.Rejected[c.ID][name]; ok && id == trust.Identity(f.Server) {
 			continue

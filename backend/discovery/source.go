@@ -1,5 +1,6 @@
 // Package discovery finds MCP servers the user already has (in a folder of
-// config files, in the configs of installed clients) and offers them for
+// config files, in the configs of installed clients, in labelled Docker
+// containers, in annotated Kubernetes services and pods) and offers them for
 // approval. Nothing found is ever added or removed on its own: every finding
 // goes to a pending list, and an approved server enters the config
 // quarantined, like any new server.
@@ -23,9 +24,14 @@ import (
 
 // Kinds of source.
 const (
-	KindFolder  = "folder"
-	KindClients = "clients"
+	KindFolder     = "folder"
+	KindClients    = "clients"
+	KindDocker     = "docker"
+	KindKubernetes = "kubernetes"
 )
+
+// kinds is every kind, in the order error messages list them.
+var kinds = []string{KindFolder, KindClients, KindDocker, KindKubernetes}
 
 // Modes of a source. Additive only ever proposes additions; authoritative
 // also proposes removing a server it added earlier and no longer finds.
@@ -48,6 +54,11 @@ type Found struct {
 	// Where is the file it was found in.
 	Where  string `json:"where"`
 	Format string `json:"format,omitempty"`
+	// Unavailable says why a server the source still holds cannot be
+	// offered now (a stopped container, a pod that is not running). It
+	// is not offered, but it is not gone either: an authoritative source
+	// does not propose removing it.
+	Unavailable string `json:"unavailable,omitempty"`
 }
 
 // Problem is a file a source could not read, so the user sees why a server
@@ -84,27 +95,67 @@ type SourceConfig struct {
 	Interval string `json:"interval,omitempty"`
 	// Path is the folder of a folder source.
 	Path string `json:"path,omitempty"`
+	// Socket is the Docker Engine socket of a docker source: a path or
+	// unix:///path; empty means DOCKER_HOST, then the usual places.
+	Socket string `json:"socket,omitempty"`
+	// Kubeconfig, Context, Namespace and LabelSelector say where a
+	// kubernetes source looks: empty Kubeconfig means $KUBECONFIG, then
+	// ~/.kube/config, then the cluster the process runs in; empty Context
+	// the file's current one; empty Namespace every namespace.
+	Kubeconfig    string `json:"kubeconfig,omitempty"`
+	Context       string `json:"context,omitempty"`
+	Namespace     string `json:"namespace,omitempty"`
+	LabelSelector string `json:"label_selector,omitempty"`
 }
 
-// FieldError names the field of a source that is wrong.
+// FieldError names the source and the field of it that is wrong.
 type FieldError struct {
+	Source  string
 	Field   string
 	Message string
 }
 
-func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+func (e *FieldError) Error() string {
+	if e.Source == "" {
+		return e.Field + ": " + e.Message
+	}
+	return fmt.Sprintf("source %q: %s: %s", e.Source, e.Field, e.Message)
+}
 
 func fieldErr(field, format string, a ...any) error {
 	return &FieldError{Field: field, Message: fmt.Sprintf(format, a...)}
 }
 
-// Validate checks a source's fields, naming the one that is wrong.
+// Validate checks a source's fields, naming the source and the one that is
+// wrong.
 func (c *SourceConfig) Validate() error {
+	err := c.validate()
+	var fe *FieldError
+	if errors.As(err, &fe) && c.ID != "" {
+		fe.Source = c.ID
+	}
+	return err
+}
+
+func (c *SourceConfig) validate() error {
 	if c.ID == "" {
 		return fieldErr("id", "is required (letters, digits, _ and -)")
 	}
 	if clientconfig.SanitizeName(c.ID) != c.ID {
 		return fieldErr("id", "%q may hold only letters, digits, _ and - (at most 48)", c.ID)
+	}
+	if !slices.Contains(kinds, c.Kind) {
+		if c.Kind == "" {
+			return fieldErr("kind", "is required: one of %s", strings.Join(kinds, ", "))
+		}
+		return fieldErr("kind", "%q is not a kind of source; use one of %s", c.Kind, strings.Join(kinds, ", "))
+	}
+	// A setting of another kind is refused rather than ignored: a socket
+	// given to a folder source is a mistake the user should hear about.
+	for _, f := range c.kindFields() {
+		if f.value != "" && f.kind != c.Kind {
+			return fieldErr(f.name, "is not used by a %s source (it is a setting of a %s source)", c.Kind, f.kind)
+		}
 	}
 	switch c.Kind {
 	case KindFolder:
@@ -114,14 +165,14 @@ func (c *SourceConfig) Validate() error {
 		if !filepath.IsAbs(c.Path) {
 			return fieldErr("path", "%q must be an absolute path", c.Path)
 		}
-	case KindClients:
-		if c.Path != "" {
-			return fieldErr("path", "is not used by a clients source (it reads each installed client's own file)")
+	case KindDocker:
+		if err := validateDocker(c); err != nil {
+			return err
 		}
-	case "":
-		return fieldErr("kind", "is required: %q or %q", KindFolder, KindClients)
-	default:
-		return fieldErr("kind", "%q is not a kind of source; use %q or %q (Docker and Kubernetes sources are not available yet)", c.Kind, KindFolder, KindClients)
+	case KindKubernetes:
+		if err := validateKubernetes(c); err != nil {
+			return err
+		}
 	}
 	switch c.Mode {
 	case ModeAdditive, ModeAuthoritative:
@@ -142,6 +193,20 @@ func (c *SourceConfig) Validate() error {
 	return nil
 }
 
+type kindField struct{ name, value, kind string }
+
+// kindFields are the settings only one kind of source reads.
+func (c *SourceConfig) kindFields() []kindField {
+	return []kindField{
+		{"path", c.Path, KindFolder},
+		{"socket", c.Socket, KindDocker},
+		{"kubeconfig", c.Kubeconfig, KindKubernetes},
+		{"context", c.Context, KindKubernetes},
+		{"namespace", c.Namespace, KindKubernetes},
+		{"label_selector", c.LabelSelector, KindKubernetes},
+	}
+}
+
 // interval is the scan period of the source. Validate keeps intervals
 // below MinInterval out of what users send; a shorter one here comes only
 // from a test of the schedule.
@@ -159,6 +224,10 @@ func build(c SourceConfig) (Source, error) {
 		return &FolderSource{cfg: c}, nil
 	case KindClients:
 		return &ClientsSource{cfg: c, Env: clientconfig.HostEnv}, nil
+	case KindDocker:
+		return &DockerSource{cfg: c, Getenv: os.Getenv}, nil
+	case KindKubernetes:
+		return &KubernetesSource{cfg: c}, nil
 	}
 	return nil, fieldErr("kind", "%q is not a kind of source", c.Kind)
 }
