@@ -24,7 +24,16 @@ type DiscoverySourceWrite struct {
 	Mode     *string `json:"mode,omitempty"`
 	Enabled  *bool   `json:"enabled,omitempty"`
 	Interval *string `json:"interval,omitempty"`
-	Path     *string `json:"path,omitempty"`
+	// Path is the folder of a folder source.
+	Path *string `json:"path,omitempty"`
+	// Socket is a docker source's engine socket (a path or unix:///path).
+	Socket *string `json:"socket,omitempty"`
+	// Kubeconfig, Context, Namespace (empty: every namespace) and
+	// LabelSelector say where a kubernetes source looks.
+	Kubeconfig    *string `json:"kubeconfig,omitempty"`
+	Context       *string `json:"context,omitempty"`
+	Namespace     *string `json:"namespace,omitempty"`
+	LabelSelector *string `json:"label_selector,omitempty"`
 }
 
 // DiscoveryPendingList is the answer of GET /api/v1/discovery/pending.
@@ -51,14 +60,14 @@ func (s *Server) registerDiscovery() {
 	// servers permissions: reading it shows server commands, acting on it
 	// changes the server list.
 	s.handle(Route{Method: "GET", Path: "/api/v1/discovery/sources", Tag: tag, Perm: auth.ServersRead,
-		Summary: "Discovery sources (a watched folder, the installed clients' configs) with their last scan", Response: DiscoverySourceList{}}, s.listDiscoverySources)
+		Summary: "Discovery sources (a watched folder, the installed clients' configs, Docker containers, Kubernetes services and pods) with their last scan", Response: DiscoverySourceList{}}, s.listDiscoverySources)
 	s.handle(Route{Method: "POST", Path: "/api/v1/discovery/sources", Tag: tag, Perm: auth.ServersWrite,
-		Summary: "Add a discovery source (kind folder or clients; mode additive or authoritative); it is scanned at once when enabled",
+		Summary: "Add a discovery source (kind folder, clients, docker or kubernetes; mode additive or authoritative); it is scanned at once when enabled",
 		Body:    DiscoverySourceWrite{}, Response: discovery.Status{}, Status: http.StatusCreated}, s.createDiscoverySource)
 	s.handle(Route{Method: "GET", Path: "/api/v1/discovery/sources/:source", Tag: tag, Perm: auth.ServersRead,
 		Summary: "One discovery source with its last scan and the files it could not read", Response: discovery.Status{}}, s.getDiscoverySource)
 	s.handle(Route{Method: "PATCH", Path: "/api/v1/discovery/sources/:source", Tag: tag, Perm: auth.ServersWrite,
-		Summary: "Change a source: enabled, mode, interval, path (id and kind cannot change)",
+		Summary: "Change a source: enabled, mode, interval and its kind's settings (path; socket; kubeconfig, context, namespace, label_selector); id and kind cannot change",
 		Body:    DiscoverySourceWrite{}, Response: discovery.Status{}}, s.updateDiscoverySource)
 	s.handle(Route{Method: "DELETE", Path: "/api/v1/discovery/sources/:source", Tag: tag, Perm: auth.ServersWrite,
 		Summary: "Delete a source with its pending entries and rejections; servers approved from it stay", Status: http.StatusNoContent}, s.deleteDiscoverySource)
@@ -86,6 +95,8 @@ func (s *Server) discovery() (*discovery.Manager, error) {
 func errDiscovery(err error) error {
 	var fe *discovery.FieldError
 	switch {
+	case errors.As(err, &fe) && fe.Source != "":
+		return errInvalid(fe.Field, "%s (source %q)", fe.Message, fe.Source)
 	case errors.As(err, &fe):
 		return errInvalid(fe.Field, "%s", fe.Message)
 	case errors.Is(err, discovery.ErrNotFound):
@@ -127,6 +138,11 @@ func (w DiscoverySourceWrite) apply(sc *discovery.SourceConfig) {
 	set(&sc.Mode, w.Mode)
 	set(&sc.Interval, w.Interval)
 	set(&sc.Path, w.Path)
+	set(&sc.Socket, w.Socket)
+	set(&sc.Kubeconfig, w.Kubeconfig)
+	set(&sc.Context, w.Context)
+	set(&sc.Namespace, w.Namespace)
+	set(&sc.LabelSelector, w.LabelSelector)
 	if w.Enabled != nil {
 		sc.Enabled = *w.Enabled
 	}

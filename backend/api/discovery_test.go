@@ -118,7 +118,11 @@ func TestDiscoveryAPIErrors(t *testing.T) {
 		field string
 	}{
 		{map[string]any{"kind": "clients"}, "id"},
-		{map[string]any{"id": "x", "kind": "docker"}, "kind"},
+		{map[string]any{"id": "x", "kind": "consul"}, "kind"},
+		{map[string]any{"id": "x", "kind": "docker", "socket": "tcp://127.0.0.1:2375"}, "socket"},
+		{map[string]any{"id": "x", "kind": "docker", "namespace": "tools"}, "namespace"},
+		{map[string]any{"id": "x", "kind": "kubernetes", "label_selector": "app in (a"}, "label_selector"},
+		{map[string]any{"id": "x", "kind": "kubernetes", "kubeconfig": "relative/config"}, "kubeconfig"},
 		{map[string]any{"id": "x", "kind": "folder", "path": "relative"}, "path"},
 		{map[string]any{"id": "x", "kind": "folder", "path": filepath.Join(t.TempDir(), "missing")}, "path"},
 		{map[string]any{"id": "x", "kind": "clients", "mode": "mirror"}, "mode"},
@@ -164,4 +168,44 @@ func TestDiscoveryAPIErrors(t *testing.T) {
 		t.Fatalf("viewer list: %d %s", r.Status, r.Body)
 	}
 	h.anon("GET", "/api/v1/discovery/sources", nil).envelope(t, 401, "Unauthorized")
+}
+
+// Docker and Kubernetes sources through the API: their settings are kept
+// and shown, can be changed, and a scan that cannot reach the engine or the
+// cluster says why in last_error.
+func TestDiscoveryDockerAndKubernetesSettingsThroughTheAPI(t *testing.T) {
+	h := newHarness(t, nil)
+	missing := filepath.Join(t.TempDir(), "docker.sock")
+	r := h.req("POST", "/api/v1/discovery/sources", map[string]any{"id": "dock", "kind": "docker", "socket": "unix://" + missing, "mode": "authoritative"})
+	if r.Status != http.StatusCreated || !strings.Contains(string(r.Body), `"socket":"unix://`+missing+`"`) {
+		t.Fatalf("create docker: %d %s", r.Status, r.Body)
+	}
+	var scan api.DiscoveryScanResult
+	h.req("POST", "/api/v1/discovery/sources/dock/scan", nil).JSON(t, &scan)
+	if len(scan.Sources) != 1 || !strings.Contains(scan.Sources[0].LastError, "no Docker socket at "+missing) {
+		t.Fatalf("scan docker: %+v", scan)
+	}
+	msg := h.req("PATCH", "/api/v1/discovery/sources/dock", map[string]any{"socket": "ssh://me@host"}).envelope(t, 422, "InvalidField")
+	if !strings.HasPrefix(msg, "socket:") || !strings.Contains(msg, `(source "dock")`) {
+		t.Fatalf("bad socket: %q", msg)
+	}
+
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	r = h.req("POST", "/api/v1/discovery/sources", map[string]any{"id": "k8s", "kind": "kubernetes", "kubeconfig": kc,
+		"context": "kind-dev", "namespace": "tools", "label_selector": "team=ai", "enabled": false})
+	var st discovery.Status
+	r.JSON(t, &st)
+	if r.Status != http.StatusCreated || st.Kubeconfig != kc || st.Context != "kind-dev" || st.Namespace != "tools" || st.LabelSelector != "team=ai" || st.Enabled {
+		t.Fatalf("create kubernetes: %d %s", r.Status, r.Body)
+	}
+	r = h.req("PATCH", "/api/v1/discovery/sources/k8s", map[string]any{"namespace": ""})
+	st = discovery.Status{}
+	r.JSON(t, &st)
+	if r.Status != 200 || st.Namespace != "" || st.LabelSelector != "team=ai" {
+		t.Fatalf("patch kubernetes: %d %s", r.Status, r.Body)
+	}
+	h.req("POST", "/api/v1/discovery/sources/k8s/scan", nil).JSON(t, &scan)
+	if !strings.Contains(scan.Sources[0].LastError, kc) {
+		t.Fatalf("scan kubernetes: %+v", scan.Sources[0])
+	}
 }
