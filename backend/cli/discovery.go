@@ -18,11 +18,13 @@ import (
 func (e *env) discoveryCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "discovery",
-		Short: "Find servers you already have (a folder, your AI clients' configs) and approve them",
-		Long: `Discovery sources look for MCP servers in a folder of config files or in the
+		Short: "Find servers you already have (a folder, your AI clients' configs, Docker, Kubernetes) and approve them",
+		Long: `Discovery sources look for MCP servers in a folder of config files, in the
 config files of installed AI clients (Claude Desktop, Cursor, VS Code,
-Windsurf, Claude Code). What they find waits in a pending list; an approved
-server is added quarantined, a rejected one is not offered again.`,
+Windsurf, Claude Code), in Docker containers labelled mcp.enable=true, or in
+Kubernetes services and pods annotated mcp.switchboard.io/enabled=true.
+What they find waits in a pending list; an approved server is added
+quarantined, a rejected one is not offered again.`,
 	}
 	sources := &cobra.Command{
 		Use:   "sources",
@@ -37,14 +39,16 @@ server is added quarantined, a rejected one is not offered again.`,
 		}),
 	}
 	var w struct {
-		kind, mode, interval, path string
-		disabled                   bool
+		kind, mode, interval string
+		disabled             bool
 	}
 	add := &cobra.Command{
-		Use:   "add ID --kind folder|clients",
+		Use:   "add ID --kind folder|clients|docker|kubernetes",
 		Short: "Add a source",
 		Example: `  switchboard discovery sources add clients --kind clients
-  switchboard discovery sources add team --kind folder --path /srv/mcp-configs --mode authoritative`,
+  switchboard discovery sources add team --kind folder --path /srv/mcp-configs --mode authoritative
+  switchboard discovery sources add containers --kind docker --interval 30s --mode authoritative
+  switchboard discovery sources add cluster --kind kubernetes --context kind-dev --namespace tools`,
 		Args: cobra.ExactArgs(1),
 		RunE: e.run(func(ctx context.Context, c *client.Client, cmd *cobra.Command, args []string) error {
 			req := api.DiscoverySourceWrite{ID: &args[0], Kind: &w.kind}
@@ -56,9 +60,7 @@ server is added quarantined, a rejected one is not offered again.`,
 			if w.interval != "" {
 				req.Interval = &w.interval
 			}
-			if w.path != "" {
-				req.Path = &w.path
-			}
+			settingFlags(cmd, &req)
 			st, err := c.AddDiscoverySource(ctx, req)
 			if err != nil {
 				return err
@@ -69,28 +71,29 @@ server is added quarantined, a rejected one is not offered again.`,
 	add.Flags().StringVar(&w.kind, "kind", "", "folder or clients")
 	add.Flags().StringVar(&w.mode, "mode", "", "additive (default) or authoritative")
 	add.Flags().StringVar(&w.interval, "interval", "", "how often to scan (30s, 5m, 1h; default 5m)")
-	add.Flags().StringVar(&w.path, "path", "", "the folder of a folder source (absolute)")
 	add.Flags().BoolVar(&w.disabled, "disabled", false, "add it turned off")
+	addSettingFlags(add)
 	set := &cobra.Command{
 		Use:     "set ID",
-		Short:   "Change a source: --enabled, --mode, --interval, --path",
+		Short:   "Change a source: --enabled, --mode, --interval, and its kind's settings",
 		Example: `  switchboard discovery sources set clients --enabled=false`,
 		Args:    cobra.ExactArgs(1),
 		RunE: e.run(func(ctx context.Context, c *client.Client, cmd *cobra.Command, args []string) error {
 			var req api.DiscoverySourceWrite
 			flags := cmd.Flags()
-			for name, dst := range map[string]**string{"mode": &req.Mode, "interval": &req.Interval, "path": &req.Path} {
+			for name, dst := range map[string]**string{"mode": &req.Mode, "interval": &req.Interval} {
 				if flags.Changed(name) {
 					v, _ := flags.GetString(name)
 					*dst = &v
 				}
 			}
+			settingFlags(cmd, &req)
 			if flags.Changed("enabled") {
 				v, _ := flags.GetBool("enabled")
 				req.Enabled = &v
 			}
 			if req == (api.DiscoverySourceWrite{}) {
-				return fmt.Errorf("nothing to change: give --enabled, --mode, --interval or --path")
+				return fmt.Errorf("nothing to change: give --enabled, --mode, --interval or a setting of the source's kind (--path, --socket, --kubeconfig, --context, --namespace, --label-selector)")
 			}
 			st, err := c.UpdateDiscoverySource(ctx, args[0], req)
 			if err != nil {
@@ -102,7 +105,7 @@ server is added quarantined, a rejected one is not offered again.`,
 	set.Flags().Bool("enabled", true, "turn the source on or off")
 	set.Flags().String("mode", "", "additive or authoritative")
 	set.Flags().String("interval", "", "how often to scan")
-	set.Flags().String("path", "", "the folder of a folder source")
+	addSettingFlags(set)
 	rm := &cobra.Command{
 		Use:     "rm ID",
 		Aliases: []string{"delete"},
@@ -196,7 +199,7 @@ func (e *env) printSources(w io.Writer, ss []discovery.Status) error {
 	if e.json() {
 		return writeJSON(w, ss)
 	}
-	t := newTable(w, "ID", "KIND", "MODE", "ENABLED", "INTERVAL", "LAST SCAN", "FOUND", "PROBLEMS")
+	t := newTable(w, "ID", "KIND", "MODE", "ENABLED", "INTERVAL", "LOOKS AT", "LAST SCAN", "FOUND", "PROBLEMS")
 	for _, s := range ss {
 		last := "-"
 		if s.LastScan != nil {
@@ -205,7 +208,7 @@ func (e *env) printSources(w io.Writer, ss []discovery.Status) error {
 		if s.LastError != "" {
 			last = "error: " + s.LastError
 		}
-		t.row(s.ID, s.Kind, s.Mode, strconv.FormatBool(s.Enabled), orDash(s.Interval), last,
+		t.row(s.ID, s.Kind, s.Mode, strconv.FormatBool(s.Enabled), orDash(s.Interval), orDash(looksAt(s.SourceConfig)), last,
 			strconv.Itoa(s.Found), strconv.Itoa(len(s.Problems)))
 	}
 	if err := t.flush(); err != nil {
@@ -236,4 +239,57 @@ func (e *env) printPending(w io.Writer, ps []discovery.Pending) error {
 		t.row(p.ID, p.Action, orDash(what), orDash(p.Where))
 	}
 	return t.flush()
+}
+
+// sourceSettings are the flags of each kind's own settings, with the field
+// of the request each one sets.
+var sourceSettings = []struct{ flag, usage string }{
+	{"path", "the folder of a folder source (absolute)"},
+	{"socket", "a docker source's engine socket (default: DOCKER_HOST, then /var/run/docker.sock)"},
+	{"kubeconfig", "a kubernetes source's kubeconfig (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)"},
+	{"context", "a kubernetes source's context (default: the kubeconfig's current one)"},
+	{"namespace", "a kubernetes source's namespace (default: every namespace)"},
+	{"label-selector", "a kubernetes source's label selector (app=mcp,tier!=test)"},
+}
+
+func addSettingFlags(cmd *cobra.Command) {
+	for _, f := range sourceSettings {
+		cmd.Flags().String(f.flag, "", f.usage)
+	}
+}
+
+// settingFlags copies the setting flags given on the command line into req.
+func settingFlags(cmd *cobra.Command, req *api.DiscoverySourceWrite) {
+	dst := map[string]**string{"path": &req.Path, "socket": &req.Socket, "kubeconfig": &req.Kubeconfig,
+		"context": &req.Context, "namespace": &req.Namespace, "label-selector": &req.LabelSelector}
+	for _, f := range sourceSettings {
+		if cmd.Flags().Changed(f.flag) {
+			v, _ := cmd.Flags().GetString(f.flag)
+			*dst[f.flag] = &v
+		}
+	}
+}
+
+// looksAt says briefly where a source looks, by its kind's settings.
+func looksAt(c discovery.SourceConfig) string {
+	switch c.Kind {
+	case discovery.KindFolder:
+		return c.Path
+	case discovery.KindDocker:
+		return orDefault(c.Socket, "default socket")
+	case discovery.KindKubernetes:
+		parts := []string{"context " + orDefault(c.Context, "current"), "namespace " + orDefault(c.Namespace, "all")}
+		if c.LabelSelector != "" {
+			parts = append(parts, "selector "+c.LabelSelector)
+		}
+		return strings.Join(parts, ", ")
+	}
+	return ""
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -53,3 +53,29 @@ func TestDiscoveryCommands(t *testing.T) {
 		t.Fatalf("sources after rm:\n%s", out)
 	}
 }
+
+func TestDiscoveryDockerAndKubernetesCommands(t *testing.T) {
+	home := startCore(t, nil)
+	missing := filepath.Join(t.TempDir(), "docker.sock")
+	out := mustRun(t, home, "discovery", "sources", "add", "dock", "--kind", "docker", "--socket", missing, "--mode", "authoritative")
+	if !strings.Contains(out, "docker") || !strings.Contains(out, missing) {
+		t.Fatalf("add docker:\n%s", out)
+	}
+	if out = mustRun(t, home, "discovery", "scan", "dock"); !strings.Contains(out, "no Docker socket at "+missing) {
+		t.Fatalf("scan docker without an engine:\n%s", out)
+	}
+	if _, _, err := run(home, nil, "discovery", "sources", "set", "dock", "--socket", "tcp://10.0.0.1:2375"); err == nil || !strings.Contains(err.Error(), "socket") {
+		t.Fatalf("tcp socket: %v", err)
+	}
+	out = mustRun(t, home, "discovery", "sources", "add", "cluster", "--kind", "kubernetes", "--context", "kind-dev", "--namespace", "tools", "--label-selector", "team=ai", "--disabled")
+	if !strings.Contains(out, "context kind-dev, namespace tools, selector team=ai") {
+		t.Fatalf("add kubernetes:\n%s", out)
+	}
+	out = mustRun(t, home, "discovery", "sources", "set", "cluster", "--namespace", "")
+	if !strings.Contains(out, "namespace all") {
+		t.Fatalf("set namespace to every namespace:\n%s", out)
+	}
+	if _, _, err := run(home, nil, "discovery", "sources", "set", "cluster", "--path", "/srv"); err == nil || !strings.Contains(err.Error(), "path") {
+		t.Fatalf("path on a kubernetes source: %v", err)
+	}
+}
