@@ -49,9 +49,28 @@ test-ui: build
 	cd frontend && $(NPM) test
 	cd frontend && $(NPM) run test:browser
 
+# The desktop app (Wails window and tray; docs/desktop.md): cgo, GTK 3 and
+# WebKitGTK 4.1, which scripts/install-desktop-deps.sh installs with apt-get
+# when they are missing and it can. CGO_ENABLED=1 for this build only.
+DESKTOP_TAGS := desktop,production,webkit2_41
+.PHONY: desktop test-desktop
+desktop: $(if $(HAVE_NPM),$(UI_DIST),ui-missing)
+	scripts/install-desktop-deps.sh build
+	CGO_ENABLED=1 $(GO) build -tags $(DESKTOP_TAGS) -o $(BIN)/switchboard-desktop .
+
+# The desktop tests: the real tray over DBus and the window on Xvfb (see
+# scripts/test-desktop.sh); skipped, saying why, where the packages are
+# missing and cannot be installed.
+test-desktop:
+	scripts/test-desktop.sh
+
+# The desktop app where it can be built (it serves headless by itself when
+# there is no display); otherwise the headless binary's serve.
 # Extra arguments: make run ARGS="--listen 127.0.0.1:7411"
-run: build
-	$(BIN)/switchboard serve $(ARGS)
+run:
+	@if $(MAKE) --no-print-directory desktop; then $(BIN)/switchboard-desktop $(ARGS); \
+	else echo "run: no desktop build here (see above); serving headless"; \
+		$(MAKE) --no-print-directory build && $(BIN)/switchboard serve $(ARGS); fi
 
 # npm programs the tests run for real; see scripts/install-test-deps.sh.
 # Installs into $SWITCHBOARD_TESTDEPS or .testdeps/; does nothing when current.
@@ -64,12 +83,14 @@ vet:
 # Everything CI checks: vet, then every Go test, which include end-to-end
 # runs against the npm reference servers and the MCP conformance suite
 # through the gateway (backend/gateway TestConformance), then the control
-# panel's tests (the panel is built first, so the Go tests see it embedded).
+# panel's tests (the panel is built first, so the Go tests see it embedded),
+# then the desktop app's tests (tray over DBus, window on Xvfb).
 test: test-deps ui
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) fuzz FUZZTIME=5s
 	$(MAKE) test-ui
+	$(MAKE) test-desktop
 
 # A short run of each fuzz target (go test -fuzz takes one target at a time);
 # longer: make fuzz FUZZTIME=5m
@@ -92,7 +113,7 @@ bench:
 clean:
 	rm -rf $(BIN) coverage.out coverage.html *.coverprofile
 	find frontend/dist -mindepth 1 ! -name placeholder.html -exec rm -rf {} +
-	rm -rf frontend/test-artifacts
+	rm -rf frontend/test-artifacts test-artifacts
 
 # Also drops the installed test deps (a fresh `make test` reinstalls them).
 distclean: clean

@@ -36,6 +36,10 @@ func Run(opts Options) error {
 	if opts.Instance != nil {
 		opts.Instance.OnShow(w.ShowWindow)
 	}
+	// The tray follows the core until shutdown, then stops before systray
+	// drops its bus connection.
+	trayCtx, stopTray := context.WithCancel(context.Background())
+	defer stopTray()
 	var endTray func()
 	err := wails.Run(&options.App{
 		Title:             "Switchboard",
@@ -51,12 +55,14 @@ func Run(opts Options) error {
 		Linux:             &linux.Options{Icon: appIcon(), ProgramName: "switchboard"},
 		OnStartup: func(ctx context.Context) {
 			w.setContext(ctx)
-			start, end := systray.RunWithExternalLoop(func() { t.ready(ctx) }, nil)
+			start, end := systray.RunWithExternalLoop(func() { t.ready(trayCtx) }, nil)
 			endTray = end
 			start()
 			opts.Logger.Info("desktop app started", "window_hidden", opts.Hidden)
 		},
 		OnShutdown: func(context.Context) {
+			stopTray()
+			t.close()
 			if endTray != nil {
 				endTray()
 			}

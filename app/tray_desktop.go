@@ -27,6 +27,19 @@ type tray struct {
 	mu    sync.Mutex
 	state State
 	menu  *Menu
+
+	// shown guards the tray's DBus objects: once closed, nothing touches
+	// them (systray panics on a closed connection).
+	shown  sync.Mutex
+	closed bool
+}
+
+// close stops all further changes to the tray; call it before ending
+// systray.
+func (t *tray) close() {
+	t.shown.Lock()
+	t.closed = true
+	t.shown.Unlock()
 }
 
 // ready runs once systray is registered on the bus: it follows the core
@@ -67,6 +80,11 @@ func (t *tray) notify(n Notice) {
 
 // show replaces the tray's icon, tooltip and menu.
 func (t *tray) show(m Menu, st State) {
+	t.shown.Lock()
+	defer t.shown.Unlock()
+	if t.closed {
+		return
+	}
 	if icon, err := assets.TrayIcon(string(m.Icon)); err == nil {
 		systray.SetIcon(icon)
 	}

@@ -363,6 +363,7 @@ func TestNoDisplayRunsHeadless(t *testing.T) {
 	if !strings.Contains(line, "no display") {
 		t.Errorf("the log does not say why: %s", line)
 	}
+	logHas(t, home, 30*time.Second, "switchboard serving")
 	c := socketClient(t, home)
 	if _, err := c.Status(context.Background()); err != nil {
 		t.Fatalf("the headless core does not answer: %v", err)

@@ -189,6 +189,7 @@ func main() {
 		write(filepath.Join("assets", "tray", state+".png"), render(64, layers))
 	}
 	write(filepath.Join("build", "appicon.png"), render(1024, mark(1, 0)))
+	write(filepath.Join("assets", "appicon.png"), render(256, mark(1, 0))) // the window's icon
 	writeICO(filepath.Join("build", "windows", "icon.ico"), 16, 32, 48, 256)
-	log.Print("wrote assets/tray/{ok,attention,error,paused}.png, build/appicon.png and build/windows/icon.ico")
+	log.Print("wrote assets/tray/{ok,attention,error,paused}.png, assets/appicon.png, build/appicon.png and build/windows/icon.ico")
 }
