@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -160,5 +161,47 @@ func TestGroupCallsStayInScope(t *testing.T) {
 		if got := resultText(callTool(t, c, "pid", nil)); got != a {
 			t.Fatalf("a caller limited to a had a call served by %s", got)
 		}
+	}
+}
+
+// Rebalance half-opens an open breaker at once, long before its cool-down
+// ends, so the next call checks whether the member is back.
+func TestGroupRebalanceRetriesAnOpenMemberAtOnce(t *testing.T) {
+	h := newGroupHarness(t, &config.Config{
+		Servers: map[string]*config.Server{
+			"a": stdioServer(t, func(s *config.Server) { s.CallTimeoutS = 1 }),
+			"b": stdioServer(t)},
+		Groups: map[string]*config.Group{"pool": {Members: members(member("a", 1, 0), member("b", 1, 0)),
+			Breaker: &config.GroupBreaker{FailureThreshold: 1, CooldownS: 3600}}},
+	})
+	c := h.connect("/mcp/groups/pool")
+	// Round robin tries a first; it times out, b answers.
+	if res := callTool(t, c, "sleep", map[string]any{"ms": 1100}); res.IsError {
+		t.Fatal(resultText(res))
+	}
+	if st := h.memberInfo("pool", "a").Breaker.State; st != "open" {
+		t.Fatalf("a's breaker is %s after a failure with failure_threshold 1", st)
+	}
+	// With a out, b takes this one; the rotation moves on meanwhile.
+	if got := resultText(callTool(t, c, "pid", nil)); got != h.pidOf("b") {
+		t.Fatalf("a call went to %s while a's breaker was open", got)
+	}
+	info, err := h.gw.RebalanceGroup("pool")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Members[0].Breaker.State != "half_open" || !info.Members[0].Eligible || info.State != "healthy" {
+		t.Fatalf("after rebalance: %+v", info)
+	}
+	// Rebalance also restarts the rotation: the next call goes to a, the
+	// trial, which closes its breaker.
+	if got := resultText(callTool(t, c, "pid", nil)); got != h.pidOf("a") {
+		t.Fatalf("the first call after rebalance went to %s, not to a", got)
+	}
+	if st := h.memberInfo("pool", "a").Breaker.State; st != "closed" {
+		t.Fatalf("a's breaker is %s after a good trial", st)
+	}
+	if _, err := h.gw.RebalanceGroup("nope"); !errors.Is(err, gateway.ErrNoGroup) {
+		t.Fatalf("rebalance of an unknown group: %v", err)
 	}
 }
