@@ -165,3 +165,31 @@ func TestSafeToRetry(t *testing.T) {
 		t.Error("a tool in retry_tools is not safe to retry")
 	}
 }
+
+// A config change keeps the breakers and counters of the members that
+// stay; a member that leaves is gone, a new one starts closed.
+func TestConfigureKeepsMembersThatStay(t *testing.T) {
+	p := NewPool(group(config.StrategyRoundRobin, config.GroupMember{Server: "a"}, config.GroupMember{Server: "b"}), nil)
+	a := p.Members()[0]
+	for range 2 {
+		p.Done(p.Pick([]*Member{a}), Failed)
+	}
+	if a.Stats().Breaker.State != Open {
+		t.Fatal("a's breaker did not open")
+	}
+	p.Configure(group(config.StrategyPriority, config.GroupMember{Server: "c"}, config.GroupMember{Server: "a", Weight: weight(4)}))
+	ms := p.Members()
+	if len(ms) != 2 || ms[0].Server != "c" || ms[1] != a || a.Weight != 4 {
+		t.Fatalf("members after the change: %+v", ms)
+	}
+	if st := a.Stats(); st.Breaker.State != Open || st.FailuresTotal != 2 {
+		t.Fatalf("a after the change: %+v, want its open breaker and 2 failures kept", st)
+	}
+	if p.Member("b") != nil {
+		t.Fatal("b is still a member")
+	}
+	if st := ms[0].Stats(); st.Breaker.State != Closed || st.CallsTotal != 0 {
+		t.Fatalf("new member c: %+v", st)
+	}
+	p.Close()
+}
