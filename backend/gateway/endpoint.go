@@ -56,8 +56,11 @@ type routes struct {
 	rejected   []string
 	search     bool // search mode: tools are called through call_tool only
 	// memberOf holds, on /mcp, the servers whose own tools are left off
-	// because a group of theirs shows them (hide_members), and that group.
+	// because a group of theirs shows them (hide_members), and that group;
+	// asGroup maps each such tool's own name on /mcp to the group's name
+	// for it, so a call by the old name is told where the tool went.
 	memberOf map[string]string
+	asGroup  map[string]string
 }
 
 // endpoint is one MCP server that clients connect to: /mcp (every enabled,
@@ -239,9 +242,12 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 		if group := hidden[n]; group != "" {
 			// Shown once, as the group's (groups.go).
 			if rt.memberOf == nil {
-				rt.memberOf = map[string]string{}
+				rt.memberOf, rt.asGroup = map[string]string{}, map[string]string{}
 			}
 			rt.memberOf[n] = group
+			for _, t := range serverTools {
+				rt.asGroup[ExposedName(prefix, t.Name)] = ExposedName(group, t.Name)
+			}
 			serverTools = nil
 		}
 		for i, t := range serverTools {

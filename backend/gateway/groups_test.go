@@ -176,6 +176,12 @@ func TestGroupWeightedShareAndNames(t *testing.T) {
 	if res := callTool(t, agg, "pool__echo", map[string]any{"text": "via /mcp"}); res.IsError || resultText(res) != "via /mcp" {
 		t.Fatalf("pool__echo on /mcp: %s", resultText(res))
 	}
+	// A call by a member's own name on /mcp is told the group's name.
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "a__pid"
+	if _, err := agg.CallTool(context.Background(), req); err == nil || !strings.Contains(err.Error(), `"pool__pid"`) {
+		t.Fatalf("a__pid on /mcp: %v, want an error naming pool__pid", err)
+	}
 	if res := callTool(t, h.connect("/mcp/servers/a"), "pid", nil); resultText(res) != h.pidOf("a") {
 		t.Fatalf("/mcp/servers/a answered %q", resultText(res))
 	}

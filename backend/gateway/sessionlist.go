@@ -131,7 +131,7 @@ func (e *endpoint) admit(ctx context.Context, id any, message any) error {
 	}
 	suspended := rec != nil && rec.suspended.Load()
 	rt := e.routes.Load()
-	if !suspended && len(rt.disabled) == 0 && len(rt.held) == 0 {
+	if !suspended && len(rt.disabled) == 0 && len(rt.held) == 0 && len(rt.asGroup) == 0 {
 		return nil // the usual case costs no decoding
 	}
 	raw, _ := message.(json.RawMessage)
@@ -163,6 +163,10 @@ func (e *endpoint) admit(ctx context.Context, id any, message any) error {
 	}
 	if h, ok := rt.held[req.Params.Name]; ok {
 		return fmt.Errorf("tool %q is withheld by Switchboard: %s", req.Params.Name, h.reason)
+	}
+	if as, ok := rt.asGroup[req.Params.Name]; ok {
+		return fmt.Errorf("tool %q is served on this endpoint as %q: its server is a member of a group that shows its tools (hide_members)",
+			req.Params.Name, as)
 	}
 	return nil
 }
