@@ -13,6 +13,9 @@ import (
 // panics when no session bus was reachable, so both are checked before
 // either is touched.
 func GUIUnavailable() error {
+	if err := guiUnavailableHere(); err != nil {
+		return err
+	}
 	switch runtime.GOOS {
 	case "darwin", "windows":
 		return nil // a logged-in session always has a display there

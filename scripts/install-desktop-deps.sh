@@ -2,8 +2,8 @@
 # Installs what the desktop app (Wails window and tray) needs, with apt-get,
 # when it is missing and we can (root, or sudo without a password):
 #   build: a C compiler, pkg-config, GTK 3 and WebKitGTK 4.1 dev packages
-#   test:  the above, plus Xvfb, ImageMagick (import, for the screenshot)
-#          and dbus (dbus-run-session)
+#   test:  the above, plus Xvfb, ImageMagick (import, for the screenshot),
+#          x11-utils (xwininfo: is the window shown) and dbus (dbus-run-session)
 # Exits 0 when everything is there, 2 when something is missing and cannot
 # be installed here (saying what), 1 on a failed install.
 set -euo pipefail
@@ -18,6 +18,7 @@ if ! pkg-config --exists webkit2gtk-4.1 2>/dev/null; then missing+=(libwebkit2gt
 if [[ "$MODE" == test ]]; then
   command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb xauth)
   command -v import >/dev/null 2>&1 || missing+=(imagemagick)
+  command -v xwininfo >/dev/null 2>&1 || missing+=(x11-utils)
   command -v dbus-run-session >/dev/null 2>&1 || missing+=(dbus)
 fi
 if [[ ${#missing[@]} -eq 0 ]]; then

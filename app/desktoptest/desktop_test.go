@@ -193,10 +193,26 @@ func socketClient(t *testing.T, home string) *client.Client {
 	return c
 }
 
-// TestDesktopShell starts the desktop app once and checks, in order, what
-// a user would see: the window shows the panel, the tray appears with the
-// servers, clicking its items acts on the core, a second launch brings the
-// window forward instead of starting again, and Quit ends the app.
+// windowMapState is the X map state of the app's window (IsViewable when
+// shown, IsUnMapped when hidden), or "" when there is no such window.
+func windowMapState(display string) string {
+	out, err := exec.Command("xwininfo", "-display", display, "-name", "Switchboard").CombinedOutput()
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), ":"); ok && k == "Map State" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// TestDesktopShell starts the desktop app once, in the tray only (as at
+// login), and checks in order what a user would see: launching it again
+// brings its window forward instead of starting a second app, the window
+// shows the panel, the tray appears with the servers, clicking its items
+// acts on the core, and Quit ends the app.
 func TestDesktopShell(t *testing.T) {
 	bin := desktopBinary(t)
 	display := startXvfb(t)
@@ -206,10 +222,46 @@ func TestDesktopShell(t *testing.T) {
 	xdg := filepath.Join(home, "xdg")
 	env := append(os.Environ(), "DISPLAY="+display, "XDG_CONFIG_HOME="+xdg, "WAYLAND_DISPLAY=",
 		"SWITCHBOARD_HOME=", "SWITCHBOARD_API_KEY=")
-	a := launch(t, bin, home, env)
+	a := launch(t, bin, home, env, "--hidden")
+	logHas(t, home, 30*time.Second, "desktop app started", "window_hidden=true")
+	if st := windowMapState(display); st == "IsViewable" {
+		t.Fatalf("started with --hidden, the window is shown (%s)", st)
+	}
+
+	t.Run("a second launch brings the window forward", func(t *testing.T) {
+		second := exec.Command(bin, "--home", home, "--listen", "127.0.0.1:0")
+		second.Env = env
+		done := make(chan error, 1)
+		var out strings.Builder
+		second.Stdout, second.Stderr = &out, &out
+		if err := second.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { done <- second.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil || !strings.Contains(out.String(), "already runs on this desktop") {
+				t.Fatalf("second launch: %v\n%s", err, out.String())
+			}
+		case <-time.After(20 * time.Second):
+			_ = second.Process.Kill()
+			t.Fatalf("the second launch kept running:\n%s", out.String())
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for windowMapState(display) != "IsViewable" {
+			if time.Now().After(deadline) {
+				t.Fatalf("the first app's window is not shown after the second launch (map state %q)", windowMapState(display))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		select {
+		case err := <-a.done:
+			t.Fatalf("the first app ended: %v", err)
+		default:
+		}
+	})
 
 	t.Run("window shows the panel", func(t *testing.T) {
-		logHas(t, home, 30*time.Second, "desktop app started", "window_hidden=false")
 		// The panel loads from the core over TCP, signed in: its API calls
 		// are the only TCP requests (the tray uses the socket).
 		logHas(t, home, 60*time.Second, "msg=request", "path=/ui/", "socket=false")
@@ -304,32 +356,6 @@ func TestDesktopShell(t *testing.T) {
 		data, err := os.ReadFile(filepath.Join(xdg, "autostart", "io.switchboard.Switchboard.desktop"))
 		if err != nil || !strings.Contains(string(data), "--hidden") {
 			t.Fatalf("autostart entry: %v\n%s", err, data)
-		}
-	})
-
-	t.Run("a second launch brings the window forward", func(t *testing.T) {
-		second := exec.Command(bin, "--home", home, "--listen", "127.0.0.1:0")
-		second.Env = env
-		done := make(chan error, 1)
-		var out strings.Builder
-		second.Stdout, second.Stderr = &out, &out
-		if err := second.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func() { done <- second.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil || !strings.Contains(out.String(), "already runs on this desktop") {
-				t.Fatalf("second launch: %v\n%s", err, out.String())
-			}
-		case <-time.After(20 * time.Second):
-			_ = second.Process.Kill()
-			t.Fatalf("the second launch kept running:\n%s", out.String())
-		}
-		select {
-		case err := <-a.done:
-			t.Fatalf("the first app ended: %v", err)
-		default:
 		}
 	})
 

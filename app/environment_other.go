@@ -1,0 +1,5 @@
+//go:build !(desktop && darwin)
+
+package app
+
+func guiUnavailableHere() error { return nil }
