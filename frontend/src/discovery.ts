@@ -1,7 +1,7 @@
 // Discovery sources and pending servers as the API shows them, and the
-// request body the source form sends. Source kinds beyond folder and clients
-// carry settings of their own: they are shown and sent as they are, so a new
-// kind works here without a change.
+// request body the source form sends. Each kind the panel knows has its own
+// fields; a kind it does not know is shown and sent with its settings as they
+// are, so a new kind works here before the panel learns of it.
 
 export interface SourceProblem {
   where: string;
@@ -33,10 +33,53 @@ export interface PendingServer {
   found_at: string;
 }
 
-export const SOURCE_KINDS: { kind: string; label: string; hint: string }[] = [
-  { kind: 'folder', label: 'A folder', hint: 'Every client config file (.json, .jsonc) directly in one folder, watched for changes.' },
-  { kind: 'clients', label: 'The clients on this computer', hint: "The config file of each installed client: Claude Desktop, Cursor, VS Code, Windsurf, Claude Code." },
+/** A setting of a kind of source, edited as text ('' is its default). */
+export interface KindField {
+  key: string;
+  label: string;
+  placeholder?: string;
+}
+
+export interface SourceKind {
+  kind: string;
+  label: string;
+  hint: string;
+  fields: KindField[];
+}
+
+export const SOURCE_KINDS: SourceKind[] = [
+  {
+    kind: 'folder',
+    label: 'A folder',
+    hint: 'Every client config file (.json, .jsonc) directly in one folder, watched for changes.',
+    fields: [{ key: 'path', label: 'Folder (an absolute path)', placeholder: '/home/me/mcp-configs' }],
+  },
+  {
+    kind: 'clients',
+    label: 'The clients on this computer',
+    hint: 'The config file of each installed client: Claude Desktop, Cursor, VS Code, Windsurf, Claude Code.',
+    fields: [],
+  },
+  {
+    kind: 'docker',
+    label: 'Docker containers',
+    hint: 'The containers labelled mcp.enable=true, through the Docker Engine on its unix socket.',
+    fields: [{ key: 'socket', label: 'Docker socket (empty: DOCKER_HOST, then the usual places)', placeholder: '/var/run/docker.sock' }],
+  },
+  {
+    kind: 'kubernetes',
+    label: 'Kubernetes services and pods',
+    hint: 'The services and pods annotated mcp.switchboard.io/enabled: "true", through the Kubernetes API, connecting as kubectl does.',
+    fields: [
+      { key: 'kubeconfig', label: 'Kubeconfig file (empty: $KUBECONFIG, then ~/.kube/config, then the cluster Switchboard runs in)', placeholder: '/home/me/.kube/config' },
+      { key: 'context', label: "Context (empty: the file's current one)" },
+      { key: 'namespace', label: 'Namespace (empty: every namespace)' },
+      { key: 'label_selector', label: 'Label selector (empty: any labels)', placeholder: 'team=ai,tier!=test' },
+    ],
+  },
 ];
+
+export const kindFields = (kind: string): KindField[] => SOURCE_KINDS.find((k) => k.kind === kind)?.fields ?? [];
 
 /** Fields every source has; anything else is a setting of its kind. */
 const COMMON = new Set(['id', 'kind', 'mode', 'enabled', 'interval', 'last_scan', 'last_error', 'found', 'problems']);
@@ -62,10 +105,11 @@ export function sourceSettings(s: DiscoverySource): [string, string][] {
   return out;
 }
 
-/** The settings of a source that the form edits as JSON (all but path). */
+/** The settings of a source that have no field of their own in the form (a kind it does not know), edited as JSON. */
 export function extraSettings(s: DiscoverySource): Record<string, unknown> {
+  const own = new Set(kindFields(s.kind).map((f) => f.key));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(s)) if (!COMMON.has(k) && k !== 'path') out[k] = v;
+  for (const [k, v] of Object.entries(s)) if (!COMMON.has(k) && !own.has(k)) out[k] = v;
   return out;
 }
 
@@ -74,9 +118,26 @@ export interface SourceForm {
   kind: string;
   mode: string;
   interval: string;
-  path: string;
-  /** Settings of other kinds, as a JSON object; '' for none. */
+  /** The kind's own settings (see SOURCE_KINDS), as typed. */
+  settings: Record<string, string>;
+  /** Settings of a kind the form does not know, as a JSON object; '' for none. */
   extra: string;
+}
+
+/** The form for a new source, or for changing one. */
+export function sourceForm(s?: DiscoverySource): SourceForm {
+  if (!s) return { id: '', kind: 'folder', mode: 'additive', interval: '', settings: {}, extra: '' };
+  const settings: Record<string, string> = {};
+  for (const f of kindFields(s.kind)) settings[f.key] = typeof s[f.key] === 'string' ? (s[f.key] as string) : '';
+  const extra = extraSettings(s);
+  return {
+    id: s.id,
+    kind: s.kind,
+    mode: s.mode || 'additive',
+    interval: s.interval ?? '',
+    settings,
+    extra: Object.keys(extra).length ? JSON.stringify(extra, null, 2) : '',
+  };
 }
 
 export class FormError extends Error {
@@ -88,8 +149,9 @@ export class FormError extends Error {
 /**
  * The body of POST /api/v1/discovery/sources (creating) or PATCH
  * /api/v1/discovery/sources/{id} (editing: id and kind cannot change, so
- * they are not sent). Throws FormError naming the field when the extra
- * settings are not a JSON object.
+ * they are not sent, and an emptied setting is sent empty, which puts its
+ * default back). Throws FormError naming the field when the other settings
+ * are not a JSON object.
  */
 export function sourceBody(f: SourceForm, editing: boolean): Record<string, unknown> {
   let extra: Record<string, unknown> = {};
@@ -110,9 +172,11 @@ export function sourceBody(f: SourceForm, editing: boolean): Record<string, unkn
     body.id = f.id.trim();
     body.kind = f.kind.trim();
   }
-  // Empty means the default interval; on an edit, '' puts the default back.
   if (f.interval.trim() || editing) body.interval = f.interval.trim();
-  if (f.path.trim() || (editing && f.kind === 'folder')) body.path = f.path.trim();
+  for (const field of kindFields(f.kind)) {
+    const v = (f.settings[field.key] ?? '').trim();
+    if (v || editing) body[field.key] = v;
+  }
   return body;
 }
 

@@ -1,8 +1,8 @@
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { errorText, seg } from '../api';
+import { ApiError, errorText, seg } from '../api';
 import {
-  FormError, SOURCE_KINDS, extraSettings, pendingSummary, sourceBody, sourceSettings,
+  FormError, SOURCE_KINDS, pendingSummary, sourceBody, sourceForm, sourceSettings,
   type DiscoverySource, type PendingServer, type SourceForm,
 } from '../discovery';
 import { href } from '../router';
@@ -14,21 +14,14 @@ const OTHER_KIND = '';
 function SourceDialog({ source, onClose, onSaved }: { source?: DiscoverySource; onClose: () => void; onSaved: () => void }) {
   const { api, notify } = useApp();
   const editing = !!source;
-  const known = SOURCE_KINDS.some((k) => k.kind === source?.kind);
-  const [form, setForm] = useState<SourceForm>(() => ({
-    id: source?.id ?? '',
-    kind: source?.kind ?? 'folder',
-    mode: source?.mode ?? 'additive',
-    interval: source?.interval ?? '',
-    path: source?.path ?? '',
-    extra: source && Object.keys(extraSettings(source)).length ? JSON.stringify(extraSettings(source), null, 2) : '',
-  }));
+  const [form, setForm] = useState<SourceForm>(() => sourceForm(source));
   // A kind the panel has no form for is typed in, with its settings as JSON.
-  const [otherKind, setOtherKind] = useState(editing && !known);
+  const [otherKind, setOtherKind] = useState(editing && !SOURCE_KINDS.some((k) => k.kind === source.kind));
   const [error, setError] = useState<string | null>(null);
   const [field, setField] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const upd = (k: keyof SourceForm) => (e: Event) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value });
+  const upd = (k: 'id' | 'kind' | 'mode' | 'interval' | 'extra') => (e: Event) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value });
+  const setting = (key: string) => (e: Event) => setForm({ ...form, settings: { ...form.settings, [key]: (e.target as HTMLInputElement).value } });
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
@@ -48,19 +41,20 @@ function SourceDialog({ source, onClose, onSaved }: { source?: DiscoverySource; 
       onSaved();
       onClose();
     } catch (err) {
+      if (err instanceof ApiError) setField(err.problems[0]?.path ?? null);
       setError(errorText(err));
     } finally {
       setBusy(false);
     }
   };
-  const kindHint = SOURCE_KINDS.find((k) => k.kind === form.kind)?.hint;
+  const kind = SOURCE_KINDS.find((k) => k.kind === form.kind);
   return (
     <Dialog title={editing ? `Change source ${source.id}` : 'Add a discovery source'} onClose={onClose} wide>
       <form onSubmit={submit} data-testid="source-form">
         <div class="grid2">
           <div class="field">
             <label for="src-id">Name (letters, digits, _ and -)</label>
-            <input id="src-id" value={form.id} onInput={upd('id')} disabled={editing} placeholder="my-configs" />
+            <input id="src-id" value={form.id} onInput={upd('id')} disabled={editing} placeholder="my-configs" aria-invalid={field === 'id'} />
           </div>
           <div class="field">
             <label for="src-kind">Kind</label>
@@ -71,7 +65,7 @@ function SourceDialog({ source, onClose, onSaved }: { source?: DiscoverySource; 
               onChange={(e) => {
                 const v = (e.target as HTMLSelectElement).value;
                 setOtherKind(v === OTHER_KIND);
-                setForm({ ...form, kind: v });
+                setForm({ ...form, kind: v, settings: {} });
               }}
             >
               {SOURCE_KINDS.map((k) => (
@@ -85,31 +79,31 @@ function SourceDialog({ source, onClose, onSaved }: { source?: DiscoverySource; 
           {otherKind && (
             <div class="field span2">
               <label for="src-kind-other">Kind name</label>
-              <input id="src-kind-other" value={form.kind} onInput={upd('kind')} disabled={editing} placeholder="docker" />
+              <input id="src-kind-other" value={form.kind} onInput={upd('kind')} disabled={editing} aria-invalid={field === 'kind'} />
             </div>
           )}
-          {kindHint && <p class="muted span2">{kindHint}</p>}
-          {form.kind === 'folder' && (
-            <div class="field span2">
-              <label for="src-path">Folder (an absolute path)</label>
-              <input id="src-path" class="mono" value={form.path} onInput={upd('path')} placeholder="/home/me/mcp-configs" aria-invalid={field === 'path'} />
+          {kind && <p class="muted span2">{kind.hint}</p>}
+          {kind?.fields.map((f) => (
+            <div class="field span2" key={f.key}>
+              <label for={`src-${f.key}`}>{f.label}</label>
+              <input id={`src-${f.key}`} class="mono" value={form.settings[f.key] ?? ''} onInput={setting(f.key)} placeholder={f.placeholder} aria-invalid={field === f.key} />
             </div>
-          )}
+          ))}
           <div class="field">
             <label for="src-mode">Mode</label>
-            <select id="src-mode" value={form.mode} onChange={upd('mode')}>
+            <select id="src-mode" value={form.mode} onChange={upd('mode')} aria-invalid={field === 'mode'}>
               <option value="additive">Additive: only offers servers to add</option>
               <option value="authoritative">Authoritative: also offers to remove servers it added and no longer finds</option>
             </select>
           </div>
           <div class="field">
             <label for="src-interval">Scan every (such as 30s, 5m, 1h; empty: every 5m)</label>
-            <input id="src-interval" value={form.interval} onInput={upd('interval')} placeholder="5m" />
+            <input id="src-interval" value={form.interval} onInput={upd('interval')} placeholder="5m" aria-invalid={field === 'interval'} />
           </div>
           {(otherKind || form.extra) && (
             <div class="field span2">
               <label for="src-extra">Other settings of this kind (a JSON object)</label>
-              <textarea id="src-extra" class="mono" rows={4} value={form.extra} onInput={upd('extra')} aria-invalid={field === 'extra'} placeholder='{"namespace": "tools"}' />
+              <textarea id="src-extra" class="mono" rows={4} value={form.extra} onInput={upd('extra')} aria-invalid={field === 'extra'} placeholder='{"setting": "value"}' />
             </div>
           )}
         </div>
@@ -154,9 +148,6 @@ function SourcesTable({ sources, onEdit, after }: { sources: DiscoverySource[]; 
       <thead>
         <tr>
           <th>Source</th>
-          <th>Kind</th>
-          <th>Mode</th>
-          <th>Settings</th>
           <th>Last scan</th>
           <th class="num">Found</th>
           <th>Errors</th>
@@ -168,13 +159,16 @@ function SourcesTable({ sources, onEdit, after }: { sources: DiscoverySource[]; 
       <tbody>
         {sources.map((s) => (
           <tr key={s.id} data-source={s.id}>
-            <td>
-              {s.id} {!s.enabled && <span class="badge state-disabled">disabled</span>}
-            </td>
-            <td>{s.kind}</td>
-            <td>{s.mode}</td>
-            <td class="small">
-              <dl class="facts">
+            <td class="source-cell">
+              <strong>{s.id}</strong>{' '}
+              <span class="badges">
+                <span class="badge">{s.kind}</span>
+                <span class="badge" title={s.mode === 'authoritative' ? 'also offers to remove servers it added and no longer finds' : 'only offers servers to add'}>
+                  {s.mode}
+                </span>
+                {!s.enabled && <span class="badge state-disabled">disabled</span>}
+              </span>
+              <dl class="facts small">
                 {sourceSettings(s).map(([k, v]) => (
                   <Fragment key={k}>
                     <dt>{k}</dt>
@@ -187,11 +181,11 @@ function SourcesTable({ sources, onEdit, after }: { sources: DiscoverySource[]; 
             </td>
             <td title={when(s.last_scan)}>{s.last_scan ? ago(s.last_scan) : 'not yet'}</td>
             <td class="num">{s.found}</td>
-            <td>
+            <td class="source-errors">
               <SourceErrors s={s} />
             </td>
             <td>
-              <span class="row tight">
+              <span class="row tight wrap">
                 <ActionButton small disabled={!s.enabled} onClick={async () => { await api.post(`${p(s.id)}/scan`); after(); }} done={`${s.id} scanned.`} label={`Scan ${s.id} now`}>
                   Scan now
                 </ActionButton>

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { FormError, extraSettings, pendingSummary, sourceBody, sourceSettings, type DiscoverySource, type SourceForm } from '../../src/discovery';
+import { FormError, extraSettings, pendingSummary, sourceBody, sourceForm, sourceSettings, type DiscoverySource, type SourceForm } from '../../src/discovery';
 
-const form = (f: Partial<SourceForm>): SourceForm => ({ id: '', kind: 'folder', mode: 'additive', interval: '', path: '', extra: '', ...f });
+const form = (f: Partial<SourceForm>): SourceForm => ({ ...sourceForm(), ...f });
 
 describe('sourceBody', () => {
   it('sends id, kind, mode and path for a new folder source, and no interval when left empty', () => {
-    expect(sourceBody(form({ id: ' mine ', path: ' /tmp/configs ' }), false)).toEqual({
+    expect(sourceBody(form({ id: ' mine ', settings: { path: ' /tmp/configs ' } }), false)).toEqual({
       id: 'mine',
       kind: 'folder',
       mode: 'additive',
@@ -14,7 +14,7 @@ describe('sourceBody', () => {
   });
 
   it('leaves id and kind out of an edit, and sends an emptied interval so the default comes back', () => {
-    const body = sourceBody(form({ id: 'mine', mode: 'authoritative', path: '/tmp/x' }), true);
+    const body = sourceBody(form({ id: 'mine', mode: 'authoritative', settings: { path: '/tmp/x' } }), true);
     expect(body).toEqual({ mode: 'authoritative', interval: '', path: '/tmp/x' });
   });
 
@@ -22,9 +22,16 @@ describe('sourceBody', () => {
     expect(sourceBody(form({ id: 'c', kind: 'clients', interval: '1h' }), true)).toEqual({ mode: 'additive', interval: '1h' });
   });
 
-  it('merges the settings of another kind, written as JSON', () => {
-    const body = sourceBody(form({ id: 'k8s', kind: 'kubernetes', extra: '{"namespace": "tools", "context": "dev"}' }), false);
-    expect(body).toEqual({ id: 'k8s', kind: 'kubernetes', mode: 'additive', namespace: 'tools', context: 'dev' });
+  it("sends a kind's own settings: only those filled in for a new source, every one (emptied to its default) on a change", () => {
+    const k8s = form({ id: 'cluster', kind: 'kubernetes', settings: { context: ' kind-dev ', namespace: 'tools', kubeconfig: '' } });
+    expect(sourceBody(k8s, false)).toEqual({ id: 'cluster', kind: 'kubernetes', mode: 'additive', context: 'kind-dev', namespace: 'tools' });
+    expect(sourceBody(k8s, true)).toEqual({ mode: 'additive', interval: '', kubeconfig: '', context: 'kind-dev', namespace: 'tools', label_selector: '' });
+    expect(sourceBody(form({ id: 'd', kind: 'docker', settings: { socket: '/run/docker.sock' } }), false)).toMatchObject({ kind: 'docker', socket: '/run/docker.sock' });
+  });
+
+  it('sends a kind the panel does not know with its settings written as JSON', () => {
+    const body = sourceBody(form({ id: 'n', kind: 'nomad', extra: '{"address": "http://127.0.0.1:4646", "region": "eu"}' }), false);
+    expect(body).toEqual({ id: 'n', kind: 'nomad', mode: 'additive', address: 'http://127.0.0.1:4646', region: 'eu' });
   });
 
   it('names the field when the other settings are not a JSON object', () => {
@@ -52,8 +59,15 @@ describe('sourceSettings', () => {
     ]);
   });
 
-  it('gives the form the other settings without the path', () => {
-    expect(extraSettings({ ...base, path: '/x', namespace: 'tools' })).toEqual({ namespace: 'tools' });
+  it("opens the form on a source as it is: its kind's fields, and any other setting as JSON", () => {
+    const k8s = { ...base, kind: 'kubernetes', interval: '1m', namespace: 'tools', context: 'dev', label_selector: 'a=b' };
+    expect(sourceForm(k8s)).toEqual({
+      id: 'd', kind: 'kubernetes', mode: 'additive', interval: '1m',
+      settings: { kubeconfig: '', context: 'dev', namespace: 'tools', label_selector: 'a=b' }, extra: '',
+    });
+    const nomad = { ...base, kind: 'nomad', address: 'http://x' };
+    expect(extraSettings(nomad)).toEqual({ address: 'http://x' });
+    expect(JSON.parse(sourceForm(nomad).extra)).toEqual({ address: 'http://x' });
   });
 });
 
