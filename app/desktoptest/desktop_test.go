@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"switchboard/backend/client"
+	"switchboard/backend/config"
 	"switchboard/backend/testdeps"
 )
 
@@ -217,6 +218,7 @@ func TestDesktopShell(t *testing.T) {
 	bin := desktopBinary(t)
 	display := startXvfb(t)
 	w, conn := startWatcher(t)
+	notes := startNotifications(t, conn)
 	home := t.TempDir()
 	writeConfig(t, home)
 	xdg := filepath.Join(home, "xdg")
@@ -345,6 +347,33 @@ func TestDesktopShell(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 		menu("alpha disabled", func(m menuItem) bool { return m.find("alpha — disabled") != nil })
+	})
+
+	t.Run("a server awaiting approval is notified and opens in the window", func(t *testing.T) {
+		bin := testdeps.TestServerBinary(t)
+		if _, err := c.CreateServer(ctx, "gamma", &config.Server{Command: bin}); err != nil {
+			t.Fatal(err)
+		}
+		timeout := time.After(20 * time.Second)
+		for got := false; !got; {
+			select {
+			case n := <-notes.got:
+				got = n.Summary == "Awaiting your approval" && strings.Contains(n.Body, "gamma")
+			case <-timeout:
+				t.Fatal("no notification that gamma awaits approval")
+			}
+		}
+		m := menu("gamma waiting", func(m menuItem) bool { return m.find("Review server gamma") != nil })
+		if q := m.find("Quarantine (1 waiting)"); q == nil {
+			t.Fatalf("no quarantine count:\n%s", dump(m, ""))
+		}
+		if err := click(conn, item.Sender, m.find("Review server gamma").ID); err != nil {
+			t.Fatal(err)
+		}
+		// Only the quarantine page asks for the audit log: the window went there.
+		logHas(t, home, 20*time.Second, "msg=request", "path=/api/v1/audit", "socket=false")
+		time.Sleep(time.Second)
+		screenshot(t, display, filepath.Join(artifacts(t), "quarantine.png"))
 	})
 
 	t.Run("clicking Start at login writes the autostart entry", func(t *testing.T) {
