@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"switchboard/backend/clientconfig"
 	"switchboard/backend/config"
@@ -112,6 +113,42 @@ func (s *DockerSource) Scan(ctx context.Context) ([]Found, []Problem, error) {
 	})
 	found, problems = dedupe(found, problems)
 	return found, problems, nil
+}
+
+// Watch calls changed when a labelled container is created, started,
+// stopped or removed, so a container shows up at once rather than at the
+// next scheduled scan. It returns an error when the engine cannot be
+// reached or its stream ends; the schedule still scans, and the watch is
+// tried again after that scan.
+func (s *DockerSource) Watch(ctx context.Context, changed func()) error {
+	sock, err := s.socket()
+	if err != nil {
+		return err
+	}
+	e := newDockerStream(sock)
+	defer e.close()
+	if _, err := e.connect(ctx); err != nil {
+		return fmt.Errorf("docker engine at unix://%s: %w", sock, err)
+	}
+	// A container starting comes as several events (create, start); one
+	// scan after the burst is enough.
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	err = e.events(ctx, LabelEnable, "true", func(string) {
+		if timer == nil {
+			timer = time.AfterFunc(debounce, changed)
+		} else {
+			timer.Reset(debounce)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("docker engine at unix://%s: %w", sock, err)
+	}
+	return nil
 }
 
 func containerName(c dockerContainer) string {

@@ -376,3 +376,34 @@ func TestDockerSourceWithoutEngineReportsIt(t *testing.T) {
 		t.Fatalf("tcp socket = %v", err)
 	}
 }
+
+// The engine's events start a scan: a container started after the first
+// scan is offered at once, long before the source's interval.
+func TestDockerSourceFollowsEngineEvents(t *testing.T) {
+	e := newFakeEngine(t)
+	r := newRig(t)
+	if _, err := r.m.AddSource(SourceConfig{ID: "dock", Kind: KindDocker, Socket: e.socket, Enabled: true, Interval: "1h"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.m.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitScanned(t, r.m, "dock")
+
+	var q string
+	select {
+	case q = <-e.eventQueries:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the source did not open the engine's event stream within 5s")
+	}
+	f, _ := url.ParseQuery(q)
+	if got := f.Get("filters"); !strings.Contains(got, `"label":["mcp.enable=true"]`) || !strings.Contains(got, `"type":["container"]`) || strings.Contains(got, "health_status") {
+		t.Fatalf("events filters = %s", got)
+	}
+	e.set(container("aaaaaaaaaaaa1111", "weather", "running", enabled(map[string]string{LabelPort: "8080"}),
+		[]map[string]any{port("0.0.0.0", 8080, 18080)}, nil))
+	e.events <- event("create", "aaaaaaaaaaaa1111", "weather")
+	e.events <- event("start", "aaaaaaaaaaaa1111", "weather")
+	waitPending(t, r.m, "weather, found on its start event", func(p []Pending) bool { return byID(p, "dock/weather") != nil })
+}

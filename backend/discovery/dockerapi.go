@@ -65,7 +65,15 @@ type dockerEngine struct {
 	prefix string
 }
 
+// newDockerEngine is a client whose calls give up after dockerTimeout;
+// streaming (events) uses a client without that limit, ended by its context.
 func newDockerEngine(socket string) *dockerEngine {
+	e := newDockerStream(socket)
+	e.http.Timeout = dockerTimeout
+	return e
+}
+
+func newDockerStream(socket string) *dockerEngine {
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
@@ -73,7 +81,7 @@ func newDockerEngine(socket string) *dockerEngine {
 		},
 		MaxIdleConns: 1,
 	}
-	return &dockerEngine{socket: socket, http: &http.Client{Transport: tr, Timeout: dockerTimeout}}
+	return &dockerEngine{socket: socket, http: &http.Client{Transport: tr}}
 }
 
 func (e *dockerEngine) close() { e.http.CloseIdleConnections() }
@@ -90,34 +98,46 @@ func (e *engineError) Error() string {
 	return fmt.Sprintf("GET %s: the engine answered %d: %s", e.Path, e.Status, e.Message)
 }
 
-// get calls the engine and decodes its JSON answer into out (or, when out
-// is a *string, keeps the body as text).
-func (e *dockerEngine) get(ctx context.Context, path string, query url.Values, out any) error {
+// open sends a GET and returns the answer when it is a 200; any other
+// status is an *engineError with the engine's message.
+func (e *dockerEngine) open(ctx context.Context, path string, query url.Values) (*http.Response, error) {
 	u := "http://docker" + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	resp, err := e.http.Do(req)
 	if err != nil {
-		return e.dialError(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
-	if err != nil {
-		return fmt.Errorf("GET %s: %w", path, err)
+		return nil, e.dialError(err)
 	}
 	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		var msg struct {
 			Message string `json:"message"`
 		}
 		if json.Unmarshal(body, &msg) != nil || msg.Message == "" {
 			msg.Message = strings.TrimSpace(string(body))
 		}
-		return &engineError{Path: path, Status: resp.StatusCode, Message: msg.Message}
+		return nil, &engineError{Path: path, Status: resp.StatusCode, Message: msg.Message}
+	}
+	return resp, nil
+}
+
+// get calls the engine and decodes its JSON answer into out (or, when out
+// is a *string, keeps the body as text).
+func (e *dockerEngine) get(ctx context.Context, path string, query url.Values, out any) error {
+	resp, err := e.open(ctx, path, query)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", path, err)
 	}
 	if s, ok := out.(*string); ok {
 		*s = string(body)
@@ -145,6 +165,10 @@ func (e *dockerEngine) dialError(err error) error {
 // connect checks the engine answers (GET /_ping) and learns its API version
 // (GET /version), so the later calls ask for a fixed shape.
 func (e *dockerEngine) connect(ctx context.Context) (dockerVersion, error) {
+	// Bounded even on the streaming client: a daemon that hangs here would
+	// otherwise hold a watch forever without an error to log.
+	ctx, cancel := context.WithTimeout(ctx, dockerTimeout)
+	defer cancel()
 	var pong string
 	if err := e.get(ctx, "/_ping", nil, &pong); err != nil {
 		return dockerVersion{}, err
@@ -176,6 +200,39 @@ func (e *dockerEngine) labelledContainers(ctx context.Context, label, value stri
 		return nil, err
 	}
 	return out, nil
+}
+
+// containerEvents are the events that change what a docker source finds;
+// health checks and execs, which come often, do not.
+var containerEvents = []string{"create", "start", "die", "stop", "kill", "pause", "unpause", "rename", "destroy", "update"}
+
+// events streams the engine's container events for containers carrying
+// label=value, calling fn with each event's action, until ctx is done
+// (nil) or the stream ends (an error: the engine went away).
+func (e *dockerEngine) events(ctx context.Context, label, value string, fn func(action string)) error {
+	filters, err := json.Marshal(map[string][]string{"type": {"container"}, "label": {label + "=" + value}, "event": containerEvents})
+	if err != nil {
+		return err
+	}
+	resp, err := e.open(ctx, e.prefix+"/events", url.Values{"filters": {string(filters)}})
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	dec := json.NewDecoder(resp.Body)
+	for {
+		var ev struct {
+			Type   string `json:"Type"`
+			Action string `json:"Action"`
+		}
+		if err := dec.Decode(&ev); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("GET /events: the stream ended: %w", err)
+		}
+		fn(ev.Action)
+	}
 }
 
 // socketPath reads a socket setting: an absolute path or unix:///path. Other

@@ -26,6 +26,12 @@ type fakeEngine struct {
 	// queries holds the raw query of each /containers/json call.
 	queries []string
 	paths   []string
+
+	// events are sent to every /events stream open; eventQueries holds
+	// each stream's raw query.
+	events       chan map[string]any
+	eventQueries chan string
+	stop         chan struct{}
 }
 
 const fakeAPIVersion = "1.47"
@@ -39,7 +45,8 @@ func newFakeEngine(t *testing.T) *fakeEngine {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	e := &fakeEngine{socket: filepath.Join(dir, "docker.sock")}
+	e := &fakeEngine{socket: filepath.Join(dir, "docker.sock"), events: make(chan map[string]any, 16),
+		eventQueries: make(chan string, 16), stop: make(chan struct{})}
 	l, err := net.Listen("unix", e.socket)
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +56,8 @@ func newFakeEngine(t *testing.T) *fakeEngine {
 	srv.Listener = l
 	srv.Start()
 	t.Cleanup(srv.Close)
+	// Runs before srv.Close (cleanups run last first), ending open streams.
+	t.Cleanup(func() { close(e.stop) })
 	return e
 }
 
@@ -64,7 +73,39 @@ func engineErr(w http.ResponseWriter, status int, msg string) {
 	json.NewEncoder(w).Encode(map[string]string{"message": msg})
 }
 
+// event is a container event as the engine streams it.
+func event(action, id, name string) map[string]any {
+	return map[string]any{"status": action, "id": id, "from": "ghcr.io/example/" + name, "Type": "container", "Action": action,
+		"Actor": map[string]any{"ID": id, "Attributes": map[string]string{"name": name, LabelEnable: "true"}},
+		"scope": "local", "time": 1727000000, "timeNano": 1727000000000000000}
+}
+
+// streamEvents answers GET /events: one JSON object per event, flushed as
+// it happens, until the client goes.
+func (e *fakeEngine) streamEvents(w http.ResponseWriter, r *http.Request) {
+	e.eventQueries <- r.URL.RawQuery
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	w.(http.Flusher).Flush()
+	enc := json.NewEncoder(w)
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-e.stop:
+			return
+		case ev := <-e.events:
+			enc.Encode(ev)
+			w.(http.Flusher).Flush()
+		}
+	}
+}
+
 func (e *fakeEngine) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasSuffix(r.URL.Path, "/events") {
+		e.streamEvents(w, r)
+		return
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.paths = append(e.paths, r.URL.Path)

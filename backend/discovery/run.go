@@ -15,7 +15,7 @@ var tick = time.Second
 func (m *Manager) Run(ctx context.Context) {
 	type watch struct {
 		cancel context.CancelFunc
-		path   string
+		key    string
 		// token tells this watch from a later one of the same source, so
 		// a stale report of a stopped watch does not drop its successor.
 		token *int
@@ -49,7 +49,7 @@ func (m *Manager) Run(ctx context.Context) {
 			}
 		}
 		for id, w := range watches {
-			if c, ok := want[id]; !ok || c.Path != w.path {
+			if c, ok := want[id]; !ok || watchKey(c) != w.key {
 				w.cancel()
 				delete(watches, id)
 			}
@@ -68,7 +68,7 @@ func (m *Manager) Run(ctx context.Context) {
 			}
 			wctx, cancel := context.WithCancel(ctx)
 			token := new(int)
-			watches[id] = watch{cancel: cancel, path: c.Path, token: token}
+			watches[id] = watch{cancel: cancel, key: watchKey(c), token: token}
 			go func(id string) {
 				err := wt.Watch(wctx, func() {
 					select {
@@ -142,4 +142,10 @@ func (m *Manager) Run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// watchKey is what a source's watch depends on: a watch is restarted when
+// its folder or its engine's socket changes.
+func watchKey(c SourceConfig) string {
+	return c.Path + "\x00" + c.Socket
 }
