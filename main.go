@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -65,12 +66,21 @@ func rootCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return serve(g) },
 	})
-	root.AddCommand(&cobra.Command{
+	var only stdioTarget
+	stdioCmd := &cobra.Command{
 		Use:   "stdio",
 		Short: "Bridge an MCP client on stdin/stdout to the running Switchboard (starts it in-process if none runs)",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return stdio(g) },
-	})
+		Long: "Bridge an MCP client on stdin/stdout to the running Switchboard (starts it in-process if none runs).\n" +
+			"By default the client sees everything (/mcp); --server, --profile or --group give it one server\n" +
+			"(names unprefixed), one profile or one group instead, as their HTTP endpoints do.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return stdio(g, only) },
+	}
+	stdioCmd.Flags().StringVar(&only.server, "server", "", "serve only this server, its tools unprefixed (/mcp/servers/NAME)")
+	stdioCmd.Flags().StringVar(&only.profile, "profile", "", "serve only this profile (/mcp/profiles/NAME)")
+	stdioCmd.Flags().StringVar(&only.group, "group", "", "serve only this group (/mcp/groups/ID)")
+	stdioCmd.MarkFlagsMutuallyExclusive("server", "profile", "group")
+	root.AddCommand(stdioCmd)
 	root.AddCommand(&cobra.Command{
 		Use:    upstream.ReaperCommand + " PID",
 		Short:  "End what the servers of Switchboard PID started, once it is gone (started by serve)",
@@ -138,7 +148,24 @@ func serve(g globalFlags) error {
 	return nil
 }
 
-func stdio(g globalFlags) error {
+// stdioTarget is the one endpoint `stdio` serves instead of /mcp, if any.
+type stdioTarget struct{ server, profile, group string }
+
+// endpoint is the MCP endpoint's URL on the socket.
+func (t stdioTarget) endpoint() string {
+	const base = "http://localhost/mcp"
+	switch {
+	case t.server != "":
+		return base + "/servers/" + url.PathEscape(t.server)
+	case t.profile != "":
+		return base + "/profiles/" + url.PathEscape(t.profile)
+	case t.group != "":
+		return base + "/groups/" + url.PathEscape(t.group)
+	}
+	return base
+}
+
+func stdio(g globalFlags, only stdioTarget) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	opts := g.options()
@@ -155,7 +182,7 @@ func stdio(g globalFlags) error {
 			opts.Logger.Info("no running Switchboard found; serving in this process")
 		}
 	}
-	err := bridge.Run(ctx, os.Stdin, os.Stdout, bridge.UnixSocketClient(sock), "http://localhost/mcp", opts.Logger)
+	err := bridge.Run(ctx, os.Stdin, os.Stdout, bridge.UnixSocketClient(sock), only.endpoint(), opts.Logger)
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}

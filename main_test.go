@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -79,9 +80,9 @@ func (r *rpc) call(id int, method string, params any) map[string]any {
 	return nil
 }
 
-func startStdio(t *testing.T, bin, home string) *rpc {
+func startStdio(t *testing.T, bin, home string, flags ...string) *rpc {
 	t.Helper()
-	cmd := exec.Command(bin, "stdio", "--home", home)
+	cmd := exec.Command(bin, append([]string{"stdio", "--home", home}, flags...)...)
 	if testing.Verbose() {
 		cmd.Stderr = os.Stderr
 	}
@@ -168,6 +169,73 @@ func TestStdioBridgeRelaysToTheRunningInstance(t *testing.T) {
 	}
 
 	exercise(t, startStdio(t, bin, home))
+}
+
+// toolNames initializes a bridge session and lists its tools' names.
+func toolNames(t *testing.T, r *rpc) []string {
+	t.Helper()
+	init := r.call(1, "initialize", map[string]any{
+		"protocolVersion": "2025-06-18", "capabilities": map[string]any{},
+		"clientInfo": map[string]any{"name": "claude-desktop-test", "version": "1"},
+	})
+	if init["result"] == nil {
+		t.Fatalf("initialize: %v", init)
+	}
+	msg, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "method": "notifications/initialized"})
+	_, _ = r.in.Write(append(msg, '\n'))
+	list := r.call(2, "tools/list", map[string]any{})
+	var res struct {
+		Result struct {
+			Tools []struct{ Name string } `json:"tools"`
+		} `json:"result"`
+	}
+	b, _ := json.Marshal(list)
+	_ = json.Unmarshal(b, &res)
+	var names []string
+	for _, tool := range res.Result.Tools {
+		names = append(names, tool.Name)
+	}
+	return names
+}
+
+// Claude Desktop speaks only stdio, so the bridge must reach one server, a
+// profile or a group as the HTTP endpoints do.
+func TestStdioBridgeServesOneServerProfileOrGroup(t *testing.T) {
+	bin := buildSwitchboard(t)
+	home := t.TempDir()
+	cfg := map[string]any{
+		"listen": freeAddr(t),
+		"mcpServers": map[string]any{
+			"alpha": map[string]any{"command": testdeps.TestServerBinary(t)},
+			"beta":  map[string]any{"command": testdeps.TestServerBinary(t)},
+		},
+		"profiles": map[string]any{"echoes": map[string]any{"servers": []string{"alpha"}, "tools": []string{"alpha__echo"}}},
+		"groups":   map[string]any{"pool": map[string]any{"members": []map[string]any{{"server": "alpha"}, {"server": "beta"}}}},
+	}
+	b, _ := json.Marshal(cfg)
+	if err := os.WriteFile(filepath.Join(home, "config.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		flags     []string
+		want, not string
+	}{
+		{[]string{"--server", "beta"}, "echo", "alpha__echo"},
+		{[]string{"--profile", "echoes"}, "alpha__echo", "alpha__sleep"},
+		{[]string{"--group", "pool"}, "echo", "beta__echo"},
+	} {
+		t.Run(tc.flags[0], func(t *testing.T) {
+			names := toolNames(t, startStdio(t, bin, home, tc.flags...))
+			if !slices.Contains(names, tc.want) || slices.Contains(names, tc.not) {
+				t.Fatalf("stdio %v lists %v, want %s and not %s", tc.flags, names, tc.want, tc.not)
+			}
+		})
+	}
+
+	out, err := exec.Command(bin, "stdio", "--home", home, "--server", "alpha", "--group", "pool").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "none of the others can be") {
+		t.Fatalf("stdio with --server and --group: err=%v output=%s", err, out)
+	}
 }
 
 // childPIDs lists the processes whose parent is pid.
