@@ -407,21 +407,34 @@ func TestDesktopShell(t *testing.T) {
 	})
 }
 
-// TestNoDisplayRunsHeadless: the desktop build on a machine without a
-// display serves as `serve` would, says why, and does not panic.
-func TestNoDisplayRunsHeadless(t *testing.T) {
+// TestNoDesktopRunsHeadless: the desktop build where there is no display,
+// a display that does not answer, or no session bus, serves as `serve`
+// would, says why, and does not panic.
+func TestNoDesktopRunsHeadless(t *testing.T) {
 	bin := desktopBinary(t)
-	home := t.TempDir()
-	env := append(os.Environ(), "DISPLAY=", "WAYLAND_DISPLAY=", "SWITCHBOARD_HOME=")
-	launch(t, bin, home, env)
-	line := logHas(t, home, 30*time.Second, "running headless as `switchboard serve`")
-	if !strings.Contains(line, "no display") {
-		t.Errorf("the log does not say why: %s", line)
-	}
-	logHas(t, home, 30*time.Second, "switchboard serving")
-	c := socketClient(t, home)
-	if _, err := c.Status(context.Background()); err != nil {
-		t.Fatalf("the headless core does not answer: %v", err)
+	display := startXvfb(t)
+	for _, tc := range []struct {
+		name, why string
+		env       []string
+	}{
+		{"no display", "no display", []string{"DISPLAY="}},
+		{"a display that does not answer", "the display :87 is not reachable", []string{"DISPLAY=:87"}},
+		{"no session bus", "no session bus", []string{"DISPLAY=" + display, "DBUS_SESSION_BUS_ADDRESS="}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			home := t.TempDir()
+			env := append(os.Environ(), "WAYLAND_DISPLAY=", "SWITCHBOARD_HOME=", "XDG_RUNTIME_DIR="+t.TempDir())
+			launch(t, bin, home, append(env, tc.env...))
+			line := logHas(t, home, 30*time.Second, "running headless as `switchboard serve`")
+			if !strings.Contains(line, tc.why) {
+				t.Errorf("the log does not say %q: %s", tc.why, line)
+			}
+			logHas(t, home, 30*time.Second, "switchboard serving")
+			c := socketClient(t, home)
+			if _, err := c.Status(context.Background()); err != nil {
+				t.Fatalf("the headless core does not answer: %v", err)
+			}
+		})
 	}
 }
 
