@@ -2,8 +2,11 @@ package discovery
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -337,5 +340,62 @@ func TestKubernetesRefusedListIsAScanError(t *testing.T) {
 	}
 	if p := r.m.PendingList(); len(p) != 0 {
 		t.Fatalf("a refused listing proposed %+v", p)
+	}
+}
+
+// The real client, not the fake: a kubeconfig naming an API server (here
+// a stand-in answering the two list calls as the API server does) is read,
+// its context and token used, and the namespace and selector sent.
+func TestKubernetesSourceThroughAKubeconfig(t *testing.T) {
+	type call struct{ path, selector, auth string }
+	calls := make(chan call, 4)
+	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls <- call{r.URL.Path, r.URL.Query().Get("labelSelector"), r.Header.Get("Authorization")}
+		var list runtime.Object
+		switch r.URL.Path {
+		case "/api/v1/namespaces/tools/services":
+			list = &corev1.ServiceList{TypeMeta: metav1.TypeMeta{Kind: "ServiceList", APIVersion: "v1"},
+				Items: []corev1.Service{*service("tools", "github", nil, mcpAnnotations(nil), corev1.ServicePort{Port: 8080})}}
+		case "/api/v1/namespaces/tools/pods":
+			list = &corev1.PodList{TypeMeta: metav1.TypeMeta{Kind: "PodList", APIVersion: "v1"}}
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(list)
+	}))
+	defer api.Close()
+	kc := filepath.Join(t.TempDir(), "config")
+	os.WriteFile(kc, []byte(`apiVersion: v1
+kind: Config
+clusters:
+- name: other
+  cluster: {server: "https://127.0.0.1:1"}
+- name: dev
+  cluster: {server: "`+api.URL+`", insecure-skip-tls-verify: true}
+users:
+- name: dev
+  user: {token: "dev-token"}
+contexts:
+- name: other
+  context: {cluster: other, user: dev}
+- name: dev
+  context: {cluster: dev, user: dev}
+current-context: other
+`), 0o600)
+	s := &KubernetesSource{cfg: SourceConfig{ID: "k", Kind: KindKubernetes, Kubeconfig: kc, Context: "dev", Namespace: "tools", LabelSelector: "team=ai"}}
+	found, problems, err := s.Scan(context.Background())
+	if err != nil || len(problems) != 0 {
+		t.Fatalf("scan: %v %v", err, problems)
+	}
+	if len(found) != 1 || found[0].Name != "github" || found[0].Server.URL != "http://github.tools.svc.cluster.local:8080/mcp" {
+		t.Fatalf("found %+v", found)
+	}
+	for _, want := range []string{"/api/v1/namespaces/tools/services", "/api/v1/namespaces/tools/pods"} {
+		c := <-calls
+		if c.path != want || c.selector != "team=ai" || c.auth != "Bearer dev-token" {
+			t.Fatalf("call %+v, want %s with the selector and the context's token", c, want)
+		}
 	}
 }
