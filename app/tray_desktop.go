@@ -25,8 +25,8 @@ type tray struct {
 	refresh chan struct{}
 
 	mu    sync.Mutex
-	state State
-	menu  *Menu
+	state State // the last state the core answered with
+	menu  *Menu // the menu shown
 
 	// shown guards the tray's DBus objects: once closed, nothing touches
 	// them (systray panics on a closed connection).
@@ -54,7 +54,11 @@ func (t *tray) ready(ctx context.Context) {
 func (t *tray) update(st State) {
 	t.mu.Lock()
 	prev, shown := t.state, t.menu
-	t.state = st
+	if st.Reachable {
+		// Notices compare with the last state the core answered with, so
+		// a core that was briefly unreachable does not repeat them all.
+		t.state = st
+	}
 	m := BuildMenu(st)
 	changed := shown == nil || !reflect.DeepEqual(*shown, m)
 	if changed {
