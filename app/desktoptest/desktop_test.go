@@ -278,6 +278,29 @@ func TestDesktopShell(t *testing.T) {
 	})
 
 	var item registration
+	waitMapState := func(t *testing.T, want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for windowMapState(display) != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("window map state %q, want %s", windowMapState(display), want)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	t.Run("closing the window hides it to the tray", func(t *testing.T) {
+		if err := closeWindow(display, "Switchboard"); err != nil {
+			t.Fatal(err)
+		}
+		waitMapState(t, "IsUnMapped")
+		time.Sleep(500 * time.Millisecond)
+		select {
+		case err := <-a.done:
+			t.Fatalf("closing the window ended the app: %v", err)
+		default:
+		}
+	})
+
 	t.Run("tray registers its item", func(t *testing.T) {
 		select {
 		case item = <-w.items:
@@ -314,6 +337,14 @@ func TestDesktopShell(t *testing.T) {
 
 	c := socketClient(t, home)
 	ctx := context.Background()
+	t.Run("Open Switchboard shows the window again", func(t *testing.T) {
+		m := menu("Open", func(m menuItem) bool { return m.find("Open Switchboard") != nil })
+		if err := click(conn, item.Sender, m.find("Open Switchboard").ID); err != nil {
+			t.Fatal(err)
+		}
+		waitMapState(t, "IsViewable")
+	})
+
 	t.Run("clicking Disable disables the server", func(t *testing.T) {
 		m := menu("both servers", func(m menuItem) bool {
 			a := m.find("alpha — ")
