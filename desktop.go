@@ -1,7 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"switchboard/app"
 	"switchboard/backend/client"
@@ -45,7 +50,50 @@ func desktop(g globalFlags, hidden bool) error {
 	if err != nil {
 		return err
 	}
-	err = app.Run(app.Options{Client: c, Instance: inst, Logger: log, Version: version, Hidden: hidden})
+	if app.SplitProcesses() {
+		err = split(g, opts.Home, c, inst, hidden)
+	} else {
+		err = app.Run(app.Options{Client: c, Instance: inst, Logger: log, Version: version, Hidden: hidden})
+	}
 	log.Info("shutting down")
 	return err
+}
+
+// split is the desktop app where the tray must be a process of its own
+// (macOS): this process keeps the core, the tray talks to it over the
+// socket, and the panel opens in the browser.
+func split(g globalFlags, home string, c *client.Client, inst *app.Instance, hidden bool) error {
+	log := g.options().Logger
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	show := func(route string) {
+		if err := app.OpenPanelInBrowser(ctx, c, home, route); err != nil {
+			log.Warn("could not open the panel in the browser", "error", err)
+		}
+	}
+	if inst != nil {
+		inst.OnShow(show)
+	}
+	if !hidden {
+		go show("")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	return app.RunSplit(ctx, exe, []string{"--home", home, "--log-level", g.logLevel}, log)
+}
+
+// trayProcess is `switchboard tray`: the tray alone, started by split.
+func trayProcess(g globalFlags) error {
+	opts := g.options()
+	opts.Logger = fileLogger(opts.Home, g.logLevel, "tray.log")
+	if err := app.GUIUnavailable(); err != nil {
+		return fmt.Errorf("the tray cannot run here: %w", err)
+	}
+	c, err := client.New(client.Options{Home: opts.Home, UserAgent: "switchboard-tray/" + version})
+	if err != nil {
+		return err
+	}
+	return app.RunTray(app.Options{Client: c, Logger: opts.Logger, Version: version}, opts.Home)
 }

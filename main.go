@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/natefinch/lumberjack.v2"
 
+	"switchboard/app"
 	"switchboard/backend/bridge"
 	"switchboard/backend/cli"
 	"switchboard/backend/config"
@@ -97,6 +98,13 @@ func rootCmd() *cobra.Command {
 		},
 	})
 	root.AddCommand(&cobra.Command{
+		Use:    app.TrayCommand,
+		Short:  "Run only the tray, as its own process (started by the desktop app where it needs that)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE:   func(cmd *cobra.Command, args []string) error { return trayProcess(g) },
+	})
+	root.AddCommand(&cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
@@ -112,7 +120,12 @@ func rootCmd() *cobra.Command {
 // `stdio`) and to HOME/logs/switchboard.log, rotated at 10 MB with 3 old
 // files kept, so the log of a Switchboard started by a desktop client can
 // be found.
-func logger(home, level string) *slog.Logger {
+func logger(home, level string) *slog.Logger { return fileLogger(home, level, "switchboard.log") }
+
+// fileLogger is logger writing to HOME/logs/name: a process of its own
+// (the tray's) keeps its own file, since two processes cannot share the
+// rotation of one.
+func fileLogger(home, level, name string) *slog.Logger {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelInfo
@@ -120,7 +133,7 @@ func logger(home, level string) *slog.Logger {
 	var out io.Writer = os.Stderr
 	if err := os.MkdirAll(filepath.Join(home, "logs"), 0o700); err == nil {
 		out = io.MultiWriter(os.Stderr, &lumberjack.Logger{
-			Filename: filepath.Join(home, "logs", "switchboard.log"), MaxSize: 10, MaxBackups: 3})
+			Filename: filepath.Join(home, "logs", name), MaxSize: 10, MaxBackups: 3})
 	}
 	return slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: l}))
 }

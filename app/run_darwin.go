@@ -5,13 +5,12 @@ package app
 import "errors"
 
 // Built is true: this is the desktop build. On macOS the tray and the
-// Wails window cannot share a process, and the tray's own process is not
-// built yet, so guiUnavailableHere says so and `switchboard` serves.
+// Wails window cannot share a process: `switchboard` runs the tray as a
+// process of its own (SplitProcesses, RunSplit, RunTray) and shows the
+// panel in the browser; the window is not built for macOS yet.
 const Built = true
 
-// Run is not reached on macOS (see guiUnavailableHere).
-func Run(Options) error { return errNoMacApp }
-
-var errNoMacApp = errors.New("the macOS desktop app (window and tray as two processes) is not built yet; serving headless, open the panel with `switchboard open`")
-
-func guiUnavailableHere() error { return errNoMacApp }
+// Run (window and tray in one process) is not for macOS; see SplitProcesses.
+func Run(Options) error {
+	return errors.New("on macOS the tray runs as its own process (SplitProcesses)")
+}

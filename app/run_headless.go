@@ -13,3 +13,8 @@ const Built = false
 func Run(Options) error {
 	return errors.New("this switchboard was built without the desktop app (make desktop builds it)")
 }
+
+// RunTray is the tray alone; this build has none.
+func RunTray(Options, string) error {
+	return errors.New("this switchboard was built without the desktop app (make desktop builds it)")
+}

@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,11 +46,15 @@ func desktopBinary(t *testing.T) string {
 }
 
 // startXvfb starts a virtual display on a free number and stops it (by
-// its PID) when the test ends.
+// its PID, with SIGTERM so it removes its socket and lock) when the test
+// ends. A number whose socket answers is taken; Xvfb itself takes over
+// the stale lock of a display whose server is gone.
 func startXvfb(t *testing.T) string {
 	t.Helper()
-	for n := 90; n < 110; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+	for n := 90; n < 130; n++ {
+		sock := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
+		if c, err := net.Dial("unix", sock); err == nil {
+			_ = c.Close()
 			continue
 		}
 		display := fmt.Sprintf(":%d", n)
@@ -57,14 +62,32 @@ func startXvfb(t *testing.T) string {
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("start Xvfb: %v", err)
 		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		exited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(exited) }()
+		stop := func() {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(5 * time.Second):
+				_ = cmd.Process.Kill()
+				<-exited
+			}
+		}
 		for i := 0; i < 50; i++ {
-			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			select {
+			case <-exited: // that number is in use after all
+				i = 50
+				continue
+			default:
+			}
+			if c, err := net.Dial("unix", sock); err == nil {
+				_ = c.Close()
+				t.Cleanup(stop)
 				return display
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-		t.Fatalf("Xvfb %s did not come up", display)
+		stop()
 	}
 	t.Fatal("no free display number")
 	return ""

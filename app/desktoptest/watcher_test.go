@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -158,4 +159,20 @@ func click(conn *dbus.Conn, sender string, id int32) error {
 	}
 	return conn.Object(sender, path).Call("com.canonical.dbusmenu.Event", 0,
 		id, "clicked", dbus.MakeVariant(""), uint32(0)).Err
+}
+
+// menuOf reads the menu until cond holds on it.
+func menuOf(t *testing.T, conn *dbus.Conn, sender, what string, cond func(menuItem) bool) menuItem {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var m menuItem
+	var err error
+	for time.Now().Before(deadline) {
+		if m, err = readMenu(conn, sender); err == nil && cond(m) {
+			return m
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("menu never showed %s (last read: %v)", what, err)
+	return m
 }

@@ -1,5 +1,0 @@
-//go:build !(desktop && darwin)
-
-package app
-
-func guiUnavailableHere() error { return nil }
