@@ -60,7 +60,7 @@ func desktop(g globalFlags, hidden bool) error {
 	if app.SplitProcesses() {
 		err = split(g, opts.Home, c, inst, hidden)
 	} else {
-		err = app.Run(app.Options{Client: c, Instance: inst, Logger: log, Version: version, Hidden: hidden})
+		err = app.Run(app.Options{Client: c, Instance: inst, Logger: log, Hidden: hidden})
 	}
 	log.Info("shutting down")
 	return err
@@ -102,5 +102,5 @@ func trayProcess(g globalFlags) error {
 	if err != nil {
 		return err
 	}
-	return app.RunTray(app.Options{Client: c, Logger: opts.Logger, Version: version}, opts.Home)
+	return app.RunTray(app.Options{Client: c, Logger: opts.Logger}, opts.Home)
 }

@@ -14,7 +14,6 @@ type Options struct {
 	// other launches ask it to show the window.
 	Instance *Instance
 	Logger   *slog.Logger
-	Version  string
 	// Hidden starts with only the tray icon (as at login); the window
 	// opens from the tray.
 	Hidden bool

@@ -4,7 +4,6 @@ package app
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"sync"
 
@@ -25,7 +24,7 @@ const Built = true
 // the main goroutine (GTK's thread) and only when GUIUnavailable() is nil:
 // Wails panics without a display and the tray's Quit without a session bus.
 func Run(opts Options) error {
-	w := &window{log: opts.Logger}
+	w := &window{}
 	t := &tray{log: opts.Logger, actions: Actions{Client: opts.Client, Desktop: w}, refresh: make(chan struct{}, 1)}
 	if n, err := NewNotifier(); err == nil {
 		t.notifier = n
@@ -73,8 +72,6 @@ func Run(opts Options) error {
 
 // window is the Wails window, as the tray's actions see it.
 type window struct {
-	log *slog.Logger
-
 	mu  sync.Mutex
 	ctx context.Context // Wails' context, set at start-up
 }
