@@ -109,18 +109,8 @@ func startStdio(t *testing.T, bin, home string, flags ...string) *rpc {
 
 func exercise(t *testing.T, r *rpc) {
 	t.Helper()
-	init := r.call(1, "initialize", map[string]any{
-		"protocolVersion": "2025-06-18", "capabilities": map[string]any{},
-		"clientInfo": map[string]any{"name": "claude-desktop-test", "version": "1"},
-	})
-	if init["result"] == nil {
-		t.Fatalf("initialize: %v", init)
-	}
-	msg, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "method": "notifications/initialized"})
-	_, _ = r.in.Write(append(msg, '\n'))
-	list := r.call(2, "tools/list", map[string]any{})
-	if !strings.Contains(fmt.Sprint(list), "alpha__echo") {
-		t.Fatalf("tools/list through the bridge: %v", list)
+	if names := toolNames(t, r); !slices.Contains(names, "alpha__echo") {
+		t.Fatalf("tools/list through the bridge: %v", names)
 	}
 	res := r.call(3, "tools/call", map[string]any{"name": "alpha__echo", "arguments": map[string]any{"text": "via stdio"}})
 	if !strings.Contains(fmt.Sprint(res), "via stdio") {

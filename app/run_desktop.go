@@ -15,6 +15,8 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"fyne.io/systray"
+
+	"switchboard/backend/panellink"
 )
 
 // Built says whether this binary has the window and tray.
@@ -97,15 +99,15 @@ func (w *window) ShowWindow(route string) {
 		return
 	}
 	if route != "" {
-		runtime.WindowExecJS(ctx, `if (location.protocol.startsWith("http")) { location.hash = `+jsString("#"+route)+
-			` } else { location.replace("/?route=" + encodeURIComponent(`+jsString(route)+`)) }`)
+		runtime.WindowExecJS(ctx, `if (location.protocol.startsWith("http")) { location.hash = `+panellink.JSString("#"+route)+
+			` } else { location.replace("/?route=" + encodeURIComponent(`+panellink.JSString(route)+`)) }`)
 	}
 	runtime.WindowUnminimise(ctx)
 	runtime.WindowShow(ctx)
 }
 
 // Open hands a folder or URL to the desktop.
-func (w *window) Open(target string) error { return OpenWithDesktop(target) }
+func (w *window) Open(target string) error { return panellink.OpenWithDesktop(target) }
 
 // Quit ends the app: the window, the tray and, in main, the core.
 func (w *window) Quit() {

@@ -2,17 +2,13 @@ package app
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"html"
 	"net/http"
-	"net/url"
-	"os"
-	"strings"
 	"time"
 
 	"switchboard/backend/client"
+	"switchboard/backend/panellink"
 )
 
 // PanelAddress is where the window shows the control panel: the core's
@@ -25,31 +21,11 @@ func PanelAddress(ctx context.Context, c *client.Client, route string) (string, 
 	if err != nil {
 		return "", err
 	}
-	key, err := apiKey(info.ConfigPath)
+	key, err := panellink.APIKey(info.ConfigPath)
 	if err != nil {
 		return "", err
 	}
-	frag := "key=" + url.QueryEscape(key)
-	if route = strings.TrimLeft(route, "/#"); route != "" {
-		frag = "/" + route + "&" + frag
-	}
-	return info.UIURL + "#" + frag, nil
-}
-
-// apiKey reads the key from the config file: the window runs as the user
-// who owns that file (mode 0600), and needs no other secret store.
-func apiKey(configPath string) (string, error) {
-	data, err := os.ReadFile(configPath)
-	if err != nil {
-		return "", fmt.Errorf("reading the API key: %w", err)
-	}
-	var f struct {
-		APIKey string `json:"api_key"`
-	}
-	if err := json.Unmarshal(data, &f); err != nil || f.APIKey == "" {
-		return "", errors.New("no api_key in " + configPath)
-	}
-	return f.APIKey, nil
+	return panellink.Address(info.UIURL, key, route), nil
 }
 
 // StartPage is what the window loads first, from inside the app (never
@@ -76,11 +52,5 @@ func (s StartPage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			head, html.EscapeString(err.Error()))
 		return
 	}
-	fmt.Fprintf(w, `%s<script>location.replace(%s)</script><p>Opening the control panel…</p>`, head, jsString(target))
-}
-
-// jsString quotes s for a script: quotes, backslashes and '<' escaped.
-func jsString(s string) string {
-	b, _ := json.Marshal(s)
-	return strings.ReplaceAll(string(b), "<", `\u003c`)
+	fmt.Fprintf(w, `%s<script>location.replace(%s)</script><p>Opening the control panel…</p>`, head, panellink.JSString(target))
 }

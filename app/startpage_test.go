@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"switchboard/backend/client"
+	"switchboard/backend/panellink"
 )
 
 func TestStartPageSignsTheWindowIn(t *testing.T) {
@@ -18,7 +19,7 @@ func TestStartPageSignsTheWindowIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := apiKey(filepath.Join(home, "config.json"))
+	key, err := panellink.APIKey(filepath.Join(home, "config.json"))
 	if err != nil || !strings.Contains(string(data), key) {
 		t.Fatalf("key %q, %v", key, err)
 	}

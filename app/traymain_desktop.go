@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	"fyne.io/systray"
+
+	"switchboard/backend/panellink"
 )
 
 // RunTray runs the tray alone, as its own process, against the core over
@@ -56,6 +58,6 @@ func (b *browserDesktop) ShowWindow(route string) {
 	}
 }
 
-func (b *browserDesktop) Open(target string) error { return OpenWithDesktop(target) }
+func (b *browserDesktop) Open(target string) error { return panellink.OpenWithDesktop(target) }
 
 func (b *browserDesktop) Quit() { systray.Quit() }

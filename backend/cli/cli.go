@@ -21,6 +21,7 @@ import (
 
 	"switchboard/backend/client"
 	"switchboard/backend/config"
+	"switchboard/backend/panellink"
 )
 
 // Globals are the root command's flags, read when a command runs.
@@ -110,17 +111,11 @@ func (e *env) client() (*client.Client, error) {
 // apiKeyOf reads the api_key of a config file without validating the rest,
 // so a config with a mistake elsewhere still lets the CLI in.
 func apiKeyOf(path string) (string, error) {
-	data, err := os.ReadFile(path)
+	key, err := panellink.APIKey(path)
 	if err != nil {
-		return "", fmt.Errorf("reading the API key: %w (set SWITCHBOARD_API_KEY, or pass --config)", err)
+		return "", fmt.Errorf("%w (set SWITCHBOARD_API_KEY, or pass --config)", err)
 	}
-	var f struct {
-		APIKey string `json:"api_key"`
-	}
-	if err := json.Unmarshal(data, &f); err != nil || f.APIKey == "" {
-		return "", fmt.Errorf("no api_key in %s (set SWITCHBOARD_API_KEY)", path)
-	}
-	return f.APIKey, nil
+	return key, nil
 }
 
 // run gives a command a client and a context that ends on Ctrl-C.

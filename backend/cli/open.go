@@ -3,17 +3,14 @@ package cli
 import (
 	"context"
 	"fmt"
-	"html"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"switchboard/backend/client"
+	"switchboard/backend/panellink"
 )
 
 // openCmd opens the control panel in the default browser, signed in: the API
@@ -43,12 +40,7 @@ func (e *env) openCmd() *cobra.Command {
 				fmt.Fprintln(cmd.OutOrStdout(), target)
 				return nil
 			}
-			g := e.globals()
-			forward := filepath.Join(g.home(), "open.html")
-			if err := writeForwardPage(forward, target); err != nil {
-				return err
-			}
-			if err := openInBrowser(forward); err != nil {
+			if err := panellink.OpenInBrowser(e.globals().home(), target); err != nil {
 				return fmt.Errorf("could not start a browser (%v); run `switchboard open --print` and open the address it prints", err)
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), "Opening the control panel at", strings.SplitN(target, "#", 2)[0])
@@ -76,40 +68,5 @@ func (e *env) panelURL(ctx context.Context, c *client.Client, page string) (stri
 			return "", err
 		}
 	}
-	frag := "key=" + url.QueryEscape(key)
-	if page = strings.Trim(page, "/#"); page != "" {
-		frag = "/" + page + "&" + frag
-	}
-	return info.UIURL + "#" + frag, nil
-}
-
-func writeForwardPage(path, target string) error {
-	page := `<!doctype html><meta charset="utf-8"><meta name="referrer" content="no-referrer">` +
-		`<title>Opening Switchboard</title><script>location.replace(` + jsString(target) + `)</script>` +
-		`<p><a href="` + html.EscapeString(target) + `">Open the Switchboard control panel</a></p>`
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(page), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
-// jsString quotes s for a script: only URL characters reach it, but quotes,
-// backslashes and '<' are escaped anyway.
-func jsString(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, `<`, `\u003c`, "\n", `\n`)
-	return `"` + r.Replace(s) + `"`
-}
-
-func openInBrowser(target string) error {
-	var cmd *exec.Cmd
-	switch runtime.GOOS {
-	case "darwin":
-		cmd = exec.Command("open", target)
-	case "windows":
-		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", target)
-	default:
-		cmd = exec.Command("xdg-open", target)
-	}
-	return cmd.Start()
+	return panellink.Address(info.UIURL, key, page), nil
 }

@@ -1,4 +1,4 @@
-package cli
+package panellink
 
 import (
 	"os"
@@ -12,7 +12,7 @@ import (
 func TestForwardPage(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "open.html")
 	target := `http://127.0.0.1:7410/ui/#key=sb_x"</script><b>`
-	if err := writeForwardPage(path, target); err != nil {
+	if err := WriteForwardPage(path, target); err != nil {
 		t.Fatal(err)
 	}
 	st, err := os.Stat(path)
@@ -27,7 +27,19 @@ func TestForwardPage(t *testing.T) {
 	if strings.Count(page, "</script>") != 1 || strings.Contains(page, "<b>") {
 		t.Fatalf("the address escaped its quoting:\n%s", page)
 	}
-	if !strings.Contains(page, `location.replace("http://127.0.0.1:7410/ui/#key=sb_x\"\u003c/script>\u003cb>")`) {
+	if !strings.Contains(page, `location.replace("http://127.0.0.1:7410/ui/#key=sb_x\"\u003c/script\u003e\u003cb\u003e")`) {
 		t.Fatalf("no forward to the target:\n%s", page)
+	}
+}
+
+// The key goes in the fragment, escaped, after the route when there is one.
+func TestAddress(t *testing.T) {
+	for _, tc := range []struct{ route, want string }{
+		{"", "http://127.0.0.1:7410/ui/#key=k%2B1%26x"},
+		{"#/quarantine?server=a", "http://127.0.0.1:7410/ui/#/quarantine?server=a&key=k%2B1%26x"},
+	} {
+		if got := Address("http://127.0.0.1:7410/ui/", "k+1&x", tc.route); got != tc.want {
+			t.Errorf("Address(route %q) = %s, want %s", tc.route, got, tc.want)
+		}
 	}
 }
