@@ -10,7 +10,9 @@ export interface Route {
 
 export function parseRoute(hash: string): Route {
   const raw = hash.replace(/^#\/?/, '');
-  const [path, q = ''] = raw.split('?');
+  // Split at the first '?' only: the query keeps any later one.
+  const at = raw.indexOf('?');
+  const [path, q] = at < 0 ? [raw, ''] : [raw.slice(0, at), raw.slice(at + 1)];
   const parts = path.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
   return { page: parts[0] ?? '', params: parts.slice(1), query: new URLSearchParams(q) };
 }

@@ -1,6 +1,7 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorText, seg, type Finding, type QuarantinedServer, type QuarantinedTool, type ToolReview } from '../api';
-import { href } from '../router';
+import { entryKey, locate, quarantineTarget } from '../quarantine';
+import { href, useRoute } from '../router';
 import { ActionButton, Dialog, ErrorBox, Json, Loading, PageHead, ago, when, useApp, useDebounced, useEvents, useLoad } from '../ui';
 
 function Findings({ findings }: { findings: Finding[] | null | undefined }) {
@@ -203,6 +204,40 @@ export function Quarantine() {
   useEvents(['quarantine', 'server.added', 'server.removed', 'server.state', 'tools.changed'], refresh);
   const servers = q.data?.servers ?? [];
   const tools = q.data?.tools ?? [];
+  // A link from the tray or a notice (?server=NAME, &tool=TOOL) points at one
+  // entry: it is scrolled to, focused and highlighted, or the page says it
+  // no longer awaits approval.
+  const route = useRoute();
+  const target = quarantineTarget(route.query);
+  const targetId = target ? entryKey(target.server, target.tool) : '';
+  const found = target && q.data ? locate(target, servers, tools) : null;
+  const focused = useRef('');
+  const noteRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!found) {
+      if (!target) focused.current = '';
+      return;
+    }
+    // Once per link (and again when the entry shows up later), so a reload
+    // from a live event does not pull the focus back.
+    const mark = `${targetId}→${found.key ?? ''}`;
+    if (focused.current === mark) return;
+    focused.current = mark;
+    const el = found.key ? [...document.querySelectorAll<HTMLElement>('[data-entry]')].find((e) => e.dataset.entry === found.key) : null;
+    const to = el ?? noteRef.current;
+    if (!to) return;
+    // Its start, where its name and the Approve button are: an entry can be
+    // taller than the window.
+    to.scrollIntoView({ block: 'start' });
+    to.focus({ preventScroll: true });
+  }, [targetId, found?.key, found?.note]);
+  const entry = (key: string, label: string) => ({
+    'data-entry': key,
+    tabIndex: -1,
+    'aria-label': label,
+    'aria-current': found?.key === key ? ('location' as const) : undefined,
+    'data-target': found?.key === key ? 'true' : undefined,
+  });
   return (
     <div>
       <PageHead title="Quarantine" />
@@ -211,6 +246,12 @@ export function Quarantine() {
         in quarantine is shown to your AI clients until you approve it.
       </p>
       <ErrorBox error={q.error} onRetry={q.reload} />
+      {found?.note && (
+        <div class="card target-note" role="status" tabIndex={-1} ref={noteRef} data-testid="quarantine-target-note">
+          <p>{found.note}</p>
+          <a href={href('quarantine')}>Show everything awaiting approval</a>
+        </div>
+      )}
       {!q.data && !q.error && <Loading />}
       {q.data && servers.length === 0 && tools.length === 0 && (
         <div class="card empty">
@@ -222,7 +263,12 @@ export function Quarantine() {
         const blocking = (s.tools ?? []).some((t) => t.blocking);
         const flagged = (s.tools ?? []).filter((t) => t.findings?.length);
         return (
-          <section key={s.name} class="card" data-testid={`quarantine-server-${s.name}`}>
+          <section
+            key={s.name}
+            class={found?.key === entryKey(s.name) ? 'card target' : 'card'}
+            data-testid={`quarantine-server-${s.name}`}
+            {...entry(entryKey(s.name), `Server ${s.name}, awaiting approval`)}
+          >
             <div class="tool-head">
               <div>
                 <h3>
@@ -265,7 +311,12 @@ export function Quarantine() {
       })}
       {tools.length > 0 && <h2>Tools</h2>}
       {tools.map((t) => (
-        <section key={`${t.server}/${t.name}`} class="card" data-testid={`quarantine-tool-${t.server}-${t.name}`}>
+        <section
+          key={`${t.server}/${t.name}`}
+          class={found?.key === entryKey(t.server, t.name) ? 'card target' : 'card'}
+          data-testid={`quarantine-tool-${t.server}-${t.name}`}
+          {...entry(entryKey(t.server, t.name), `Tool ${t.name} of ${t.server}, awaiting approval`)}
+        >
           <div class="tool-head">
             <div>
               <h3>

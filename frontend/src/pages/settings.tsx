@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { errorText, type SystemInfo } from '../api';
+import { autostartErrorText, autostartText, type Autostart } from '../autostart';
 import { ActionButton, ErrorBox, Loading, PageHead, useApp, useLoad } from '../ui';
 
 interface Config {
@@ -87,6 +88,67 @@ function SettingsForm({ cfg, etag, after }: { cfg: Config; etag: string; after: 
   );
 }
 
+/**
+ * The "Start at login" switch: it saves at once (it is not part of the
+ * config), says where the entry is kept, and says so in words, with the
+ * switch turned off, where this system has no way to start at login.
+ */
+function StartAtLogin() {
+  const { api, notify } = useApp();
+  const state = useLoad(() => api.get<Autostart>('/api/v1/system/autostart'));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const a = state.data;
+  const change = async (wanted: boolean) => {
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      state.setData(await api.put<Autostart>('/api/v1/system/autostart', { enabled: wanted }));
+      notify('ok', wanted ? 'Switchboard will start when you log in.' : 'Switchboard will no longer start when you log in.');
+    } catch (err) {
+      // The switch goes back to the last state the API gave (a failed
+      // change leaves the entry as it was).
+      setError(autostartErrorText(err, wanted));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="card" data-testid="autostart" aria-labelledby="autostart-title">
+      <h2 id="autostart-title">Start at login</h2>
+      <ErrorBox error={state.error && `Could not read whether Switchboard starts at login: ${state.error}`} onRetry={state.reload} />
+      {!a && !state.error && <Loading />}
+      {a && (
+        <>
+          <div class="field check">
+            <label class="switch">
+              <input
+                type="checkbox"
+                role="switch"
+                id="set-autostart"
+                checked={a.enabled}
+                aria-checked={a.enabled}
+                // Not disabled while saving: that would drop the keyboard focus.
+                disabled={!a.supported}
+                aria-busy={busy}
+                aria-describedby="autostart-what"
+                onChange={(e) => change((e.target as HTMLInputElement).checked)}
+              />{' '}
+              Start Switchboard when I log in
+            </label>
+          </div>
+          <p id="autostart-what" class={a.supported ? 'muted small' : 'small'} data-testid="autostart-what">
+            {busy ? 'Saving…' : autostartText(a)}
+          </p>
+          {a.enabled && a.command?.length ? <p class="mono small">{a.command.join(' ')}</p> : null}
+        </>
+      )}
+      <ErrorBox error={error} />
+    </section>
+  );
+}
+
 export function Settings() {
   const { api } = useApp();
   const cfg = useLoad(async () => {
@@ -102,6 +164,7 @@ export function Settings() {
       <ErrorBox error={cfg.error} onRetry={cfg.reload} />
       {!cfg.data && !cfg.error && <Loading />}
       {cfg.data && <SettingsForm key={cfg.data.etag} cfg={cfg.data.cfg} etag={cfg.data.etag} after={cfg.reload} />}
+      <StartAtLogin />
       <h2>This Switchboard</h2>
       <ErrorBox error={info.error} onRetry={info.reload} />
       {info.data && (
