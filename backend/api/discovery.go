@@ -154,7 +154,7 @@ func (s *Server) createDiscoverySource(c *fiber.Ctx) error {
 		return err
 	}
 	var req DiscoverySourceWrite
-	if err := bind(c, &req); err != nil {
+	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
 	// A new source is on unless the caller says otherwise.
@@ -173,7 +173,7 @@ func (s *Server) updateDiscoverySource(c *fiber.Ctx) error {
 		return err
 	}
 	var req DiscoverySourceWrite
-	if err := bind(c, &req); err != nil {
+	if err := bindStrict(c, &req); err != nil {
 		return err
 	}
 	st, err := m.UpdateSource(c.Params("source"), req.apply)

@@ -128,6 +128,8 @@ func TestDiscoveryAPIErrors(t *testing.T) {
 		{map[string]any{"id": "x", "kind": "clients", "mode": "mirror"}, "mode"},
 		{map[string]any{"id": "x", "kind": "clients", "interval": "2s"}, "interval"},
 		{map[string]any{"id": "x", "kind": "clients", "enabled": "yes"}, "enabled"},
+		// A mistyped setting is refused by name, not dropped.
+		{map[string]any{"id": "x", "kind": "docker", "sockett": "/run/docker.sock"}, "sockett"},
 	} {
 		msg := h.req("POST", "/api/v1/discovery/sources", tc.body).envelope(t, 422, "InvalidField")
 		if !strings.HasPrefix(msg, tc.field+":") {

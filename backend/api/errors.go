@@ -103,9 +103,28 @@ func bind(c *fiber.Ctx, v any) error {
 	return decodeJSON(body, v)
 }
 
-func decodeJSON(body []byte, v any) error {
+// bindStrict is bind for bodies whose every field is a setting we keep:
+// a field it does not know (a typo, a setting of another kind) is a 422
+// that names it, rather than being dropped without a word.
+func bindStrict(c *fiber.Ctx, v any) error {
+	body := c.Body()
+	if len(bytes.TrimSpace(body)) == 0 {
+		return errBadRequest("EmptyBody", "the request needs a JSON body")
+	}
+	return decodeJSONWith(body, v, true)
+}
+
+func decodeJSON(body []byte, v any) error { return decodeJSONWith(body, v, false) }
+
+func decodeJSONWith(body []byte, v any, strict bool) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
+		if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return errInvalid(strings.Trim(field, `"`), "is not a field this request takes")
+		}
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		switch {
