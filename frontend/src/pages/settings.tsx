@@ -8,6 +8,7 @@ interface Config {
   cors_origins?: string[];
   update_check?: boolean | null;
   mcp_require_key?: boolean;
+  tool_exposure?: string;
   activity_retention_days?: number;
   [k: string]: unknown;
 }
@@ -25,6 +26,7 @@ function SettingsForm({ cfg, etag, after }: { cfg: Config; etag: string; after: 
   const [cors, setCors] = useState((cfg.cors_origins ?? []).join('\n'));
   const [update, setUpdate] = useState(cfg.update_check !== false);
   const [requireKey, setRequireKey] = useState(!!cfg.mcp_require_key);
+  const [exposure, setExposure] = useState(cfg.tool_exposure || 'direct');
   const [retention, setRetention] = useState(cfg.activity_retention_days ? String(cfg.activity_retention_days) : '');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -41,6 +43,7 @@ function SettingsForm({ cfg, etag, after }: { cfg: Config; etag: string; after: 
       cors_origins: cors.split('\n').map((s) => s.trim()).filter(Boolean),
       update_check: update,
       mcp_require_key: requireKey,
+      tool_exposure: exposure === 'direct' ? undefined : exposure,
       activity_retention_days: days,
     };
     setBusy(true);
@@ -71,6 +74,13 @@ function SettingsForm({ cfg, etag, after }: { cfg: Config; etag: string; after: 
           <input type="checkbox" checked={requireKey} onChange={(e) => setRequireKey((e.target as HTMLInputElement).checked)} /> MCP clients on
           HTTP need an API key too
         </label>
+      </div>
+      <div class="field">
+        <label for="set-exposure">How clients see the tools</label>
+        <select id="set-exposure" value={exposure} onChange={(e) => setExposure((e.target as HTMLSelectElement).value)}>
+          <option value="direct">Every tool (direct)</option>
+          <option value="search">Three tools that search, describe and call the rest (search)</option>
+        </select>
       </div>
       <div class="field">
         <label for="set-ret">Keep activity for (days; empty: the default)</label>

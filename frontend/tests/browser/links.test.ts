@@ -109,6 +109,29 @@ describe('start at login', () => {
   });
 });
 
+describe('tool exposure', () => {
+  it('switches the MCP endpoints to search mode and back from Settings', async () => {
+    await go('#/settings');
+    const select = page.getByLabel('How clients see the tools');
+    expect(await select.inputValue()).toBe('direct');
+    await select.selectOption('search');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Settings saved.').waitFor();
+    const cfg = await sb.api<{ tool_exposure?: string }>('GET', '/api/v1/config');
+    expect(cfg.tool_exposure).toBe('search');
+
+    await page.reload();
+    await page.getByLabel('How clients see the tools').waitFor();
+    expect(await page.getByLabel('How clients see the tools').inputValue()).toBe('search');
+    await page.getByLabel('How clients see the tools').selectOption('direct');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await until('the config to say direct again', async () => {
+      const c = await sb.api<{ tool_exposure?: string }>('GET', '/api/v1/config');
+      return c.tool_exposure === undefined || c.tool_exposure === 'direct';
+    });
+  });
+});
+
 describe('quarantine links', () => {
   const held = ['held-a', 'held-b', 'held-c', 'held-d', 'held-e'];
 
