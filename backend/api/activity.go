@@ -45,6 +45,8 @@ type Activity struct {
 	DurationMS       float64         `json:"duration_ms"`
 	SessionID        string          `json:"session_id,omitempty"`
 	Client           string          `json:"client,omitempty"`
+	Group            string          `json:"group,omitempty"`
+	Principal        string          `json:"principal,omitempty"`
 	Error            string          `json:"error,omitempty"`
 	ArgumentsPreview string          `json:"arguments_preview,omitempty"`
 	Arguments        json.RawMessage `json:"arguments,omitempty"`
@@ -68,6 +70,8 @@ var activityFilterParams = []Param{
 	{"tool", "string", "only calls of this tool (its name on the server, without prefix)"},
 	{"session", "string", "only calls made in this MCP session"},
 	{"client", "string", "only calls from this client (its name, such as cursor)"},
+	{"group", "string", "only calls made through this group"},
+	{"principal", "string", "only calls by this principal (who the API key belongs to; anonymous for keyless clients)"},
 	{"status", "string", "ok, error, timeout, unavailable, cancelled or denied"},
 	{"sensitive", "boolean", "true: only calls in which sensitive data was found"},
 	{"since", "string", "RFC 3339 time; calls at or after it"},
@@ -194,7 +198,7 @@ func (s *Server) exportActivity(c *fiber.Ctx) error {
 func activityFilter(c *fiber.Ctx) (store.ActivityFilter, error) {
 	f := store.ActivityFilter{
 		Server: c.Query("server"), Tool: c.Query("tool"), SessionID: c.Query("session"),
-		Client: c.Query("client"), Outcome: c.Query("status"),
+		Client: c.Query("client"), Outcome: c.Query("status"), Group: c.Query("group"), Principal: c.Query("principal"),
 	}
 	if t := c.Query("type"); t != "" && t != ActivityTypeToolCall {
 		return f, errInvalid("type", "must be one of %s, got %q", strings.Join(activityTypes, ", "), t)
@@ -275,7 +279,7 @@ func oneOf(v string, set []string) bool {
 // result, else the arguments are cut to a preview.
 func activityOf(r *store.ActivityRecord, full bool) Activity {
 	a := Activity{ID: r.ID, Type: ActivityTypeToolCall, Time: r.Time.UTC(), Server: r.Server, Tool: r.Tool,
-		Status: r.Outcome, DurationMS: r.DurationMS, SessionID: r.SessionID, Client: r.Client, Error: r.Error,
+		Status: r.Outcome, DurationMS: r.DurationMS, SessionID: r.SessionID, Client: r.Client, Group: r.Group, Principal: r.Principal, Error: r.Error,
 		Sensitive: r.Sensitive}
 	if full {
 		a.Arguments, a.Result = r.Arguments, r.Result
@@ -330,7 +334,7 @@ func (j *jsonlActivity) write(r *store.ActivityRecord) error {
 func (j *jsonlActivity) flush() error { return j.w.Flush() }
 
 // csvColumns is the CSV header; arguments and result are JSON text.
-var csvColumns = []string{"id", "type", "time", "server", "tool", "status", "duration_ms", "session_id", "client", "error", "arguments", "result"}
+var csvColumns = []string{"id", "type", "time", "server", "tool", "status", "duration_ms", "session_id", "client", "error", "arguments", "result", "group", "principal"}
 
 type csvActivity struct {
 	w   *csv.Writer
@@ -356,6 +360,8 @@ func (c *csvActivity) write(r *store.ActivityRecord) error {
 	c.row[9] = spreadsheetSafe(r.Error)
 	c.row[10] = string(r.Arguments)
 	c.row[11] = string(r.Result)
+	c.row[12] = spreadsheetSafe(r.Group)
+	c.row[13] = spreadsheetSafe(r.Principal)
 	if err := c.w.Write(c.row); err != nil {
 		return err
 	}

@@ -294,7 +294,7 @@ func TestActivityExportHasEveryRecordOfABurst(t *testing.T) {
 		t.Fatalf("CSV export: %d %v", r.Status, r.Header)
 	}
 	rows, err := csv.NewReader(bytes.NewReader(r.Body)).ReadAll()
-	if err != nil || len(rows) != n+1 || strings.Join(rows[0], ",") != "id,type,time,server,tool,status,duration_ms,session_id,client,error,arguments,result" {
+	if err != nil || len(rows) != n+1 || strings.Join(rows[0], ",") != "id,type,time,server,tool,status,duration_ms,session_id,client,error,arguments,result,group,principal" {
 		t.Fatalf("CSV: %d rows, %v; header %v", len(rows), err, rows[0])
 	}
 }

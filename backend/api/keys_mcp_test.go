@@ -91,6 +91,10 @@ func TestMCPKeyScopeLimitsToolsListAndCall(t *testing.T) {
 	if len(tools) != 1 || tools[0].Name != alphaEcho {
 		t.Fatalf("scoped tools/list: %v", tools)
 	}
+	// The activity log says who made the call, and can be filtered by it.
+	if recs := h.activityWhere(t, "principal=bot", 1); len(recs) != 1 || recs[0].Principal != "bot" || recs[0].Server != "alpha" || recs[0].Tool != "echo" {
+		t.Fatalf("bot's activity: %+v", recs)
+	}
 	// Hidden tools cannot be called by name.
 	if _, res, err := h.mcpWithKey(t, "/mcp", agent.Key, betaEcho, args); err == nil && !res.IsError {
 		t.Fatalf("out of scope call answered: %+v", res)

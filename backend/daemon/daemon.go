@@ -139,7 +139,7 @@ func Start(opts Options) (_ *Daemon, err error) {
 		}
 	}
 	d.gw = gateway.New(gateway.Options{Logger: d.log, Recorder: m.Tee(d.store), Catalogs: catalogStore{d.store, d.log}, Events: d.events, Trust: d.trust,
-		CallGuard: guard.Call})
+		CallGuard: guard.Call, CallerName: func(ctx context.Context) string { return security.CallerOf(ctx).Principal }})
 	d.trust.SetOnDecision(d.gw.TrustChanged)
 	d.trust.SetScanner(trust.Poisoning{Elsewhere: d.toolsElsewhere})
 	m.Track(d.gw)

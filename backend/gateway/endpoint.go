@@ -465,6 +465,9 @@ func (g *Gateway) recordCall(ctx context.Context, t target, args json.RawMessage
 		rec.SessionID = s.SessionID()
 		rec.Client = clientName(s)
 	}
+	if g.callerName != nil {
+		rec.Principal = g.callerName(ctx)
+	}
 	switch {
 	case errors.Is(err, ErrDenied):
 		rec.Outcome, rec.Error = "denied", err.Error()

@@ -54,16 +54,20 @@ type Options struct {
 	// CallGuard may refuse a tool call before it is sent; nil lets every
 	// call through.
 	CallGuard CallGuard
+	// CallerName names who makes the requests made with a context, for
+	// the activity log; nil leaves records without one.
+	CallerName func(context.Context) string
 }
 
 // Gateway owns the upstreams and the endpoints clients connect to.
 type Gateway struct {
-	log       *slog.Logger
-	recorder  Recorder
-	events    *events.Bus
-	catalogs  CatalogCache
-	trust     TrustFilter
-	callGuard CallGuard
+	log        *slog.Logger
+	recorder   Recorder
+	events     *events.Bus
+	catalogs   CatalogCache
+	trust      TrustFilter
+	callGuard  CallGuard
+	callerName func(context.Context) string
 	// saved holds the catalog last written per upstream, so state changes
 	// that leave the catalog as it was (degraded, ready again) write nothing.
 	saved          sync.Map // *upstream.Upstream -> *upstream.Catalog
@@ -113,6 +117,7 @@ func New(opts Options) *Gateway {
 		catalogs:       opts.Catalogs,
 		trust:          opts.Trust,
 		callGuard:      opts.CallGuard,
+		callerName:     opts.CallerName,
 		sessionIdleTTL: opts.SessionIdleTTL,
 		calls:          newCalls(),
 		cfg:            &config.Config{Servers: map[string]*config.Server{}},

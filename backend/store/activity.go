@@ -54,12 +54,15 @@ const (
 
 // ActivityRecord is one tool call as seen by the gateway.
 type ActivityRecord struct {
-	ID         string          `json:"id"`
-	Time       time.Time       `json:"time"`
-	SessionID  string          `json:"session_id,omitempty"`
-	Client     string          `json:"client,omitempty"`
-	Server     string          `json:"server"`
-	Group      string          `json:"group,omitempty"` // the group the call came through; Server is its member that took it
+	ID        string    `json:"id"`
+	Time      time.Time `json:"time"`
+	SessionID string    `json:"session_id,omitempty"`
+	Client    string    `json:"client,omitempty"`
+	Server    string    `json:"server"`
+	Group     string    `json:"group,omitempty"` // the group the call came through; Server is its member that took it
+	// Principal is who made the call: the name behind the API key, the
+	// socket's user, or "anonymous" for a keyless client.
+	Principal  string          `json:"principal,omitempty"`
 	Tool       string          `json:"tool"`
 	Arguments  json.RawMessage `json:"arguments,omitempty"`
 	DurationMS float64         `json:"duration_ms"`
@@ -86,6 +89,8 @@ type ActivityFilter struct {
 	Tool      string
 	SessionID string
 	Client    string
+	Group     string
+	Principal string
 	Outcome   string
 	// Sensitive keeps only records with sensitive data found.
 	Sensitive bool
@@ -443,7 +448,7 @@ func (s *Store) ListActivity(f ActivityFilter) ([]ActivityRecord, string, error)
 	var needles [][]byte
 	for _, c := range []struct{ name, val string }{
 		{"session_id", f.SessionID}, {"client", f.Client}, {"server", f.Server},
-		{"tool", f.Tool}, {"outcome", f.Outcome},
+		{"tool", f.Tool}, {"outcome", f.Outcome}, {"group", f.Group}, {"principal", f.Principal},
 	} {
 		if c.val != "" {
 			q, _ := json.Marshal(c.val)
@@ -515,6 +520,8 @@ func (f *ActivityFilter) matches(r *ActivityRecord) bool {
 		(f.Tool == "" || r.Tool == f.Tool) &&
 		(f.SessionID == "" || r.SessionID == f.SessionID) &&
 		(f.Client == "" || r.Client == f.Client) &&
+		(f.Group == "" || r.Group == f.Group) &&
+		(f.Principal == "" || r.Principal == f.Principal) &&
 		(f.Outcome == "" || r.Outcome == f.Outcome) &&
 		(!f.Sensitive || len(r.Sensitive) > 0)
 }

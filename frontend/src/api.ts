@@ -298,6 +298,10 @@ export interface Activity {
   duration_ms: number;
   session_id?: string;
   client?: string;
+  /** The group the call came through; server is the member that took it. */
+  group?: string;
+  /** Who made the call: the API key's principal, or anonymous. */
+  principal?: string;
   error?: string;
   arguments_preview?: string;
   arguments?: unknown;

@@ -28,8 +28,18 @@ function Detail({ id, onClose }: { id: string; onClose: () => void }) {
             </dd>
             <dt>Duration</dt>
             <dd>{a.data.duration_ms?.toFixed(1)} ms</dd>
+            {a.data.group && (
+              <>
+                <dt>Group</dt>
+                <dd>
+                  <a href={href('groups', a.data.group)}>{a.data.group}</a>
+                </dd>
+              </>
+            )}
             <dt>Client</dt>
             <dd>{a.data.client || '—'}</dd>
+            <dt>Who</dt>
+            <dd>{a.data.principal || '—'}</dd>
             <dt>Session</dt>
             <dd class="mono small">{a.data.session_id || '—'}</dd>
           </dl>
@@ -149,6 +159,7 @@ export function ActivityPage({ id }: { id?: string }) {
               <th>Outcome</th>
               <th class="num">ms</th>
               <th>Client</th>
+              <th>Who</th>
               <th>Arguments</th>
             </tr>
           </thead>
@@ -167,6 +178,7 @@ export function ActivityPage({ id }: { id?: string }) {
                 </td>
                 <td class="num">{a.duration_ms?.toFixed(1)}</td>
                 <td>{a.client}</td>
+                <td>{a.principal}</td>
                 <td class="clip mono small">{a.arguments_preview}</td>
               </tr>
             ))}

@@ -172,6 +172,8 @@ describe('control panel', () => {
     await row.getByRole('link').click();
     const detail = page.getByTestId('activity-detail');
     await detail.getByText('hello from the panel').first().waitFor();
+    // It says who made the call: the panel signs in with the config's key, the admin.
+    expect(await detail.locator('dt:text-is("Who") + dd').innerText()).toBe('admin');
     await browser.shot(page, '08-activity-detail');
     // Esc closes the dialog, and the address goes back to the list.
     await page.keyboard.press('Escape');
