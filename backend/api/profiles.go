@@ -21,6 +21,8 @@ type ProfileInfo struct {
 	// them whose tools reach its clients now (enabled, approved).
 	Servers        []string `json:"servers"`
 	ExposedServers []string `json:"exposed_servers"`
+	// Groups are the groups the profile shows, as on /mcp ({group}__{tool}).
+	Groups []string `json:"groups"`
 	// Tools are the profile's tool patterns (none: every tool of its servers).
 	Tools []string `json:"tools"`
 	// ToolCount is the number of tools the profile's clients see.
@@ -34,6 +36,7 @@ type ProfileInfo struct {
 type ProfileWrite struct {
 	Name        string   `json:"name,omitempty"`
 	Servers     []string `json:"servers"`
+	Groups      []string `json:"groups,omitempty"`
 	Tools       []string `json:"tools,omitempty"`
 	Description string   `json:"description,omitempty"`
 }
@@ -68,7 +71,7 @@ func (w ProfileWrite) profile() *config.Profile {
 	if servers == nil {
 		servers = []string{}
 	}
-	return &config.Profile{Servers: servers, Tools: w.Tools, Description: w.Description}
+	return &config.Profile{Servers: servers, Groups: w.Groups, Tools: w.Tools, Description: w.Description}
 }
 
 func (s *Server) createProfile(c *fiber.Ctx) error {
@@ -166,7 +169,7 @@ func (s *Server) profileInfo(p gateway.ProfileInfo) ProfileInfo {
 		}
 		return v
 	}
-	return ProfileInfo{Name: p.Name, Description: p.Description, Servers: orEmpty(p.Servers),
+	return ProfileInfo{Name: p.Name, Description: p.Description, Servers: orEmpty(p.Servers), Groups: orEmpty(p.Groups),
 		ExposedServers: orEmpty(p.Exposed), Tools: orEmpty(p.Tools), ToolCount: p.ToolCount,
 		Endpoint: p.Path, MCPURL: strings.TrimSuffix(s.mcpURL(), "/mcp") + p.Path}
 }

@@ -62,6 +62,8 @@ type Config struct {
 type Profile struct {
 	// Servers may be empty: the profile then shows nothing.
 	Servers []string `json:"servers"`
+	// Groups (by id) are shown as on /mcp, {group}__{tool}.
+	Groups []string `json:"groups,omitempty"`
 	// Tools, when set, keeps only the tools matching one of these patterns:
 	// a tool's exposed name ({prefix}__{tool}) or {server}__{tool}, with *
 	// matching any run of characters.

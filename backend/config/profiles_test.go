@@ -26,12 +26,13 @@ func TestProfilesValidate(t *testing.T) {
 	}
 
 	bad := `{` + servers + `, "profiles": {
-		"dev": {"servers": ["alpha", "gamma"], "tools": ["ok__*", "bad pattern!"]},
+		"dev": {"servers": ["alpha", "gamma"], "groups": ["nope"], "tools": ["ok__*", "bad pattern!"]},
 		"has space": {"servers": []},
 		"nul": null}}`
 	ps := problems(t, bad)
 	want := map[string]string{
 		`profiles.dev.servers[1]`: `profile "dev" names server "gamma", which is not in mcpServers`,
+		`profiles.dev.groups[0]`:  `profile "dev" names group "nope", which is not in groups`,
 		`profiles.dev.tools[1]`:   `"bad pattern!"`,
 		`profiles["has space"]`:   `profile name must be 1-64`,
 		`profiles.nul`:            `is null`,

@@ -120,7 +120,7 @@ func (c *Config) Clone() *Config {
 		n.Profiles = make(map[string]*Profile, len(c.Profiles))
 		for name, p := range c.Profiles {
 			if p != nil {
-				p = &Profile{Servers: slices.Clone(p.Servers), Tools: slices.Clone(p.Tools), Description: p.Description}
+				p = &Profile{Servers: slices.Clone(p.Servers), Groups: slices.Clone(p.Groups), Tools: slices.Clone(p.Tools), Description: p.Description}
 			}
 			n.Profiles[name] = p
 		}

@@ -132,6 +132,11 @@ func validateProfiles(v *validator, c *Config) {
 				v.add(fmt.Sprintf("%s.servers[%d]", base, i), fmt.Sprintf("profile %q names server %q, which is not in mcpServers", name, s))
 			}
 		}
+		for i, g := range p.Groups {
+			if c.Groups[g] == nil {
+				v.add(fmt.Sprintf("%s.groups[%d]", base, i), fmt.Sprintf("profile %q names group %q, which is not in groups", name, g))
+			}
+		}
 		for i, t := range p.Tools {
 			if strings.TrimSpace(t) == "" || !toolPatternRe.MatchString(t) {
 				v.add(fmt.Sprintf("%s.tools[%d]", base, i), fmt.Sprintf("profile %q: a tool pattern is an exposed name or server__tool of letters, digits, '_' and '-', with * for any run of them, got %q", name, t))

@@ -229,12 +229,21 @@ func (gr *groupRuntime) rebuild(ups map[string]*upstream.Upstream) {
 // group's on /mcp, prefixed with its id; a group's own on its endpoint.
 func (e *endpoint) addGroupTools(rt *routes, tools []server.ServerTool, fp *strings.Builder, owner map[string]string) []server.ServerTool {
 	var shown []*groupRuntime
+	var prof *config.Profile // on a profile's endpoint, the groups it names
 	switch {
 	case e == e.g.agg:
 		shown = e.g.groupRuntimes()
 	case e.group != "":
 		if gr := e.g.groupRuntime(e.group); gr != nil {
 			shown = []*groupRuntime{gr}
+		}
+	case e.profile != "":
+		if prof = e.profileConfig(); prof != nil {
+			for _, id := range prof.Groups {
+				if gr := e.g.groupRuntime(id); gr != nil {
+					shown = append(shown, gr)
+				}
+			}
 		}
 	}
 	for _, gr := range shown {
@@ -245,6 +254,9 @@ func (e *endpoint) addGroupTools(rt *routes, tools []server.ServerTool, fp *stri
 		tbl := gr.table.Load()
 		for i, t := range tbl.tools {
 			exposed := ExposedName(prefix, t.Name)
+			if prof != nil && !prof.MatchesTool(gr.id, t.Name, exposed) {
+				continue // outside the profile's tools
+			}
 			if problem := NameProblem(exposed); problem != "" {
 				rt.rejected = append(rt.rejected, fmt.Sprintf("tool of group %q not exposed: %s", gr.id, problem))
 				continue

@@ -479,3 +479,41 @@ func TestGroupSurvivesMemberKilledUnderLoad(t *testing.T) {
 	}
 	t.Logf("%d calls, none failed; member a failed %d attempts, all retried on b", calls.Load(), h.memberInfo("pool", "a").FailuresTotal)
 }
+
+// A profile may name groups: its clients see them as /mcp does, narrowed by
+// the profile's tool patterns, and their calls go through the group.
+func TestProfileShowsItsGroups(t *testing.T) {
+	h := newGroupHarness(t, &config.Config{
+		Servers: map[string]*config.Server{"a": stdioServer(t), "b": stdioServer(t), "c": stdioServer(t)},
+		Groups:  map[string]*config.Group{"pool": {Members: members(member("a", 1, 0), member("b", 1, 0))}},
+		Profiles: map[string]*config.Profile{"lean": {Servers: []string{"c"}, Groups: []string{"pool"},
+			Tools: []string{"pool__pid", "c__echo"}}},
+	})
+	c := h.connect("/mcp/profiles/lean")
+	list, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tl := range list.Tools {
+		names = append(names, tl.Name)
+	}
+	if strings.Join(names, ",") != "c__echo,pool__pid" && strings.Join(names, ",") != "pool__pid,c__echo" {
+		t.Fatalf("profile lean lists %v, want c__echo and pool__pid", names)
+	}
+	who := h.whoServed("a", "b")
+	served := map[string]bool{}
+	for range 4 {
+		res := callTool(t, c, "pool__pid", nil)
+		if res.IsError {
+			t.Fatalf("pool__pid through the profile: %s", resultText(res))
+		}
+		served[who[resultText(res)]] = true
+	}
+	if !served["a"] || !served["b"] {
+		t.Fatalf("round robin through the profile reached %v, want a and b", served)
+	}
+	if p, ok := h.gw.Profile("lean"); !ok || strings.Join(p.Groups, ",") != "pool" || p.ToolCount != 2 {
+		t.Fatalf("profile info %+v", p)
+	}
+}

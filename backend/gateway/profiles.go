@@ -13,6 +13,8 @@ type ProfileInfo struct {
 	// whose tools reach its clients now (enabled, approved, not held).
 	Servers []string
 	Exposed []string
+	// Groups are the groups the profile names, shown as on /mcp.
+	Groups []string
 	// Tools are the profile's tool patterns; ToolCount the tools its
 	// clients see in direct mode.
 	Tools     []string
@@ -48,7 +50,7 @@ func (g *Gateway) Profile(name string) (ProfileInfo, bool) {
 		return ProfileInfo{}, false
 	}
 	rt := e.routes.Load()
-	return ProfileInfo{Name: name, Description: p.Description, Servers: slices.Clone(p.Servers),
+	return ProfileInfo{Name: name, Description: p.Description, Servers: slices.Clone(p.Servers), Groups: slices.Clone(p.Groups),
 		Exposed: slices.Clone(rt.servers), Tools: slices.Clone(p.Tools), ToolCount: len(rt.tools),
 		Path: e.path()}, true
 }
