@@ -8,6 +8,8 @@ export interface ProfileInfo {
   description?: string;
   servers: string[];
   exposed_servers: string[];
+  /** Groups the profile shows as /mcp does, {group}__{tool}. */
+  groups: string[];
   tools: string[];
   tool_count: number;
   endpoint: string;
@@ -21,6 +23,8 @@ export interface ProfileSelection {
   /** Chosen servers, in the order they were chosen. */
   servers: string[];
   tools: Record<string, ServerTools>;
+  /** Chosen groups: all their tools, as {group}__{tool}. */
+  groups: string[];
   /** Patterns that name no single server's tool (such as `*search*`), kept as written. */
   otherPatterns: string[];
 }
@@ -33,14 +37,15 @@ function serverOf(pattern: string, servers: string[]): string | undefined {
 }
 
 /** Reads a profile's servers and patterns into the choice the form edits. */
-export function selectionFromProfile(servers: string[], patterns: string[]): ProfileSelection {
-  const sel: ProfileSelection = { servers: [...servers], tools: {}, otherPatterns: [] };
+export function selectionFromProfile(servers: string[], patterns: string[], groups: string[] = []): ProfileSelection {
+  const sel: ProfileSelection = { servers: [...servers], tools: {}, groups: [...groups], otherPatterns: [] };
   if (!patterns.length) {
     for (const s of servers) sel.tools[s] = 'all';
     return sel;
   }
   for (const s of servers) sel.tools[s] = [];
   for (const p of patterns) {
+    if (groups.some((g) => p === `${g}__*`)) continue; // a chosen group's: profileBody writes it again
     const s = serverOf(p, servers);
     const rest = s ? p.slice(s.length + 2) : '';
     if (s && rest === '*') sel.tools[s] = 'all';
@@ -56,6 +61,7 @@ export interface ProfileBody {
   name?: string;
   description?: string;
   servers: string[];
+  groups?: string[];
   tools?: string[];
 }
 
@@ -85,9 +91,12 @@ export function profileBody(
       else if (!t.length && !others.length) return { ok: false, error: `No tool of ${s} is chosen: choose some, or all, or take ${s} out of the profile.` };
       else for (const name of t) tools.push(`${s}__${name}`);
     }
+    // Patterns narrow every list, groups' too: a chosen group keeps all its tools.
+    for (const g of sel.groups) tools.push(`${g}__*`);
     tools.push(...others);
   }
   const body: ProfileBody = { servers: [...sel.servers] };
+  if (sel.groups.length) body.groups = [...sel.groups];
   if (creating) body.name = n;
   if (description.trim()) body.description = description.trim();
   if (tools.length) body.tools = tools;
@@ -109,4 +118,10 @@ export function toggleTool(sel: ProfileSelection, server: string, tool: string, 
   const list = cur === 'all' ? [...known] : [...cur];
   const next = on ? (list.includes(tool) ? list : [...list, tool]) : list.filter((t) => t !== tool);
   return { ...sel, tools: { ...sel.tools, [server]: next } };
+}
+
+/** Chooses or drops a group. */
+export function toggleGroup(sel: ProfileSelection, group: string, on: boolean): ProfileSelection {
+  if (on === sel.groups.includes(group)) return sel;
+  return { ...sel, groups: on ? [...sel.groups, group] : sel.groups.filter((g) => g !== group) };
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { errorText, seg, type ServerInfo, type ToolInfo } from '../api';
 import {
-  profileBody, selectionFromProfile, toggleServer, toggleTool,
+  profileBody, selectionFromProfile, toggleGroup, toggleServer, toggleTool,
   type ProfileInfo, type ProfileSelection,
 } from '../profiles';
 import { href } from '../router';
@@ -60,9 +60,10 @@ function ProfileEditor({ profile, onClose, onSaved }: { profile?: ProfileInfo; o
   const { api, notify } = useApp();
   const creating = !profile;
   const servers = useLoad(() => api.get<{ servers: ServerInfo[] }>('/api/v1/servers'));
+  const groups = useLoad(() => api.get<{ groups: { id: string; description?: string }[] }>('/api/v1/groups'));
   const [name, setName] = useState(profile?.name ?? '');
   const [description, setDescription] = useState(profile?.description ?? '');
-  const [sel, setSel] = useState<ProfileSelection>(() => selectionFromProfile(profile?.servers ?? [], profile?.tools ?? []));
+  const [sel, setSel] = useState<ProfileSelection>(() => selectionFromProfile(profile?.servers ?? [], profile?.tools ?? [], profile?.groups ?? []));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const names = (servers.data?.servers ?? []).map((s) => s.name);
@@ -122,6 +123,19 @@ function ProfileEditor({ profile, onClose, onSaved }: { profile?: ProfileInfo; o
         {sel.servers.map((s) => (
           <ServerToolChoice key={s} server={s} sel={sel} onChange={setSel} />
         ))}
+        {((groups.data?.groups.length ?? 0) > 0 || sel.groups.length > 0 || groups.error) && (
+          <fieldset class="nested">
+            <legend>Groups (all their tools, as {'{group}__{tool}'})</legend>
+            <ErrorBox error={groups.error} onRetry={groups.reload} />
+            <div class="check-list">
+              {[...(groups.data?.groups ?? []).map((g) => g.id), ...sel.groups.filter((g) => !(groups.data?.groups ?? []).some((x) => x.id === g))].map((g) => (
+                <label key={g} class="check-item">
+                  <input type="checkbox" checked={sel.groups.includes(g)} onChange={(e) => setSel(toggleGroup(sel, g, (e.target as HTMLInputElement).checked))} /> {g}
+                </label>
+              ))}
+            </div>
+          </fieldset>
+        )}
         <details open={sel.otherPatterns.length > 0}>
           <summary>More tool patterns</summary>
           <div class="field">
@@ -186,6 +200,19 @@ function ProfileCard({ p, requireKey, onEdit, after }: { p: ProfileInfo; require
           )) : <span class="muted">none: its clients see nothing</span>}
           {hidden.length > 0 && <span class="muted small"> · not serving now (disabled or awaiting approval): {hidden.join(', ')}</span>}
         </dd>
+        {p.groups?.length > 0 && (
+          <>
+            <dt>Groups</dt>
+            <dd>
+              {p.groups.map((g, i) => (
+                <span key={g}>
+                  {i > 0 && ', '}
+                  <a href={href('groups')}>{g}</a>
+                </span>
+              ))}
+            </dd>
+          </>
+        )}
         <dt>Tools</dt>
         <dd>
           <span data-testid="profile-tool-count">{p.tool_count}</span> {p.tools.length ? <span class="mono small">({p.tools.join(', ')})</span> : <span class="muted">(every tool of its servers)</span>}

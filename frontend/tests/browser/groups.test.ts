@@ -140,6 +140,25 @@ describe('groups', () => {
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
+  it('is shown on a profile that names it', async () => {
+    await page.evaluate(() => (location.hash = '#/profiles'));
+    await page.getByTestId('new-profile').click();
+    await dialog().getByLabel('Name (part of its address)').fill('pooled');
+    await dialog().getByRole('checkbox', { name: 'pool' }).check();
+    await page.getByTestId('profile-submit').click();
+    await expect.poll(() => dialog().count()).toBe(0);
+    const profile = page.locator('[data-profile="pooled"]');
+    await profile.getByText('Groups').waitFor();
+    const group = await sb.api<GroupAnswer & { tool_count: number }>('GET', '/api/v1/groups/pool');
+    expect(await profile.getByTestId('profile-tool-count').innerText()).toBe(String(group.tool_count));
+    expect((await sb.api<{ groups: string[] }>('GET', '/api/v1/profiles/pooled')).groups).toEqual(['pool']);
+    // The group's tools answer through the profile's endpoint.
+    expect(await mcpCall(`${sb.base}/mcp/profiles/pooled`, 'pool__echo', { text: 'via a profile' })).toContain('via a profile');
+    await sb.api('DELETE', '/api/v1/profiles/pooled');
+    await page.evaluate(() => (location.hash = '#/groups'));
+    await card().waitFor();
+  });
+
   it('deletes the group', async () => {
     await card().getByRole('button', { name: 'Delete pool' }).click();
     await page.getByText('No groups yet.').waitFor();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { profileBody, selectionFromProfile, toggleServer, toggleTool, type ProfileSelection } from '../../src/profiles';
+import { profileBody, selectionFromProfile, toggleGroup, toggleServer, toggleTool, type ProfileSelection } from '../../src/profiles';
 import { urlClientSnippets } from '../../src/snippets';
 
 const body = (sel: ProfileSelection, creating = true, name = 'writing') => {
@@ -10,7 +10,7 @@ const body = (sel: ProfileSelection, creating = true, name = 'writing') => {
 
 describe('a profile read into the form', () => {
   it('without patterns has every tool of each server', () => {
-    expect(selectionFromProfile(['notes', 'web'], [])).toEqual({ servers: ['notes', 'web'], tools: { notes: 'all', web: 'all' }, otherPatterns: [] });
+    expect(selectionFromProfile(['notes', 'web'], [])).toEqual({ servers: ['notes', 'web'], tools: { notes: 'all', web: 'all' }, groups: [], otherPatterns: [] });
   });
 
   it('splits patterns into whole servers, chosen tools and patterns of its own', () => {
@@ -30,7 +30,7 @@ describe('profileBody', () => {
   });
 
   it('names whole servers with server__* once some tools are chosen, and keeps patterns of its own', () => {
-    const sel: ProfileSelection = { servers: ['notes', 'web'], tools: { notes: 'all', web: ['fetch'] }, otherPatterns: [' *search* ', ''] };
+    const sel: ProfileSelection = { servers: ['notes', 'web'], tools: { notes: 'all', web: ['fetch'] }, groups: [], otherPatterns: [' *search* ', ''] };
     expect(body(sel, false)).toEqual({ servers: ['notes', 'web'], tools: ['notes__*', 'web__fetch', '*search*'] });
   });
 
@@ -40,13 +40,25 @@ describe('profileBody', () => {
   });
 
   it('refuses a server with no tool chosen, since no pattern can say that', () => {
-    const r = profileBody('w', '', { servers: ['notes'], tools: { notes: [] }, otherPatterns: [] }, true);
+    const r = profileBody('w', '', { servers: ['notes'], tools: { notes: [] }, groups: [], otherPatterns: [] }, true);
     expect(r).toEqual({ ok: false, error: expect.stringContaining('No tool of notes is chosen') });
   });
 
   it('refuses a name that cannot be part of the address', () => {
     const r = profileBody('my profile', '', selectionFromProfile([], []), true);
     expect(r.ok).toBe(false);
+  });
+
+  it('sends its groups, and keeps all their tools once some server tools are chosen', () => {
+    let sel = toggleGroup(selectionFromProfile(['notes'], []), 'pool', true);
+    expect(body(sel)).toEqual({ name: 'writing', servers: ['notes'], groups: ['pool'] });
+    sel = toggleTool(sel, 'notes', 'add', false, ['add', 'list']);
+    expect(body(sel).tools).toEqual(['notes__list', 'pool__*']);
+    // Read back, the group's pattern is the group's, not one of its own.
+    const again = selectionFromProfile(['notes'], ['notes__list', 'pool__*'], ['pool']);
+    expect(again.otherPatterns).toEqual([]);
+    expect(body(again).tools).toEqual(['notes__list', 'pool__*']);
+    expect(toggleGroup(again, 'pool', false).groups).toEqual([]);
   });
 
   it('sends an empty server list for a profile that shows nothing', () => {
