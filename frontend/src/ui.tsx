@@ -233,6 +233,34 @@ export const SINCE: [string, string][] = [
   ['168h', 'Last week'],
 ];
 
+/** The "When" and "Per page" filters of the log pages; a change goes back to the first page. */
+export function WhenAndPageSize({ since, limit, onSince, onLimit }: { since: string; limit: number; onSince: (v: string) => void; onLimit: (n: number) => void }) {
+  return (
+    <>
+      <label>
+        When
+        <select value={since} onChange={(e) => onSince((e.target as HTMLSelectElement).value)}>
+          {SINCE.map(([v, l]) => (
+            <option key={v} value={v}>
+              {l}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Per page
+        <select value={limit} onChange={(e) => onLimit(Number((e.target as HTMLSelectElement).value))}>
+          {[25, 50, 100, 250].map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+      </label>
+    </>
+  );
+}
+
 /** The start of a time filter (such as 15m, 24h) as an RFC 3339 time. */
 export function sinceISO(v: string): string | undefined {
   const m = /^(\d+)([mh])$/.exec(v);

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, errorText, seg, withQuery, type Activity, type Query } from '../api';
 import { href, navigate } from '../router';
-import { Dialog, ErrorBox, Json, Loading, PageHead, SINCE, ago, sinceISO, when, useApp, useDebounced, useEvents, useLoad } from '../ui';
+import { Dialog, ErrorBox, Json, Loading, PageHead, WhenAndPageSize, ago, sinceISO, when, useApp, useDebounced, useEvents, useLoad } from '../ui';
 
 const STATUSES = ['ok', 'error', 'timeout', 'unavailable', 'cancelled'];
 function Detail({ id, onClose }: { id: string; onClose: () => void }) {
@@ -121,26 +121,7 @@ export function ActivityPage({ id }: { id?: string }) {
             ))}
           </select>
         </label>
-        <label>
-          When
-          <select value={since} onChange={(e) => { setSince((e.target as HTMLSelectElement).value); resetPaging(); }}>
-            {SINCE.map(([v, l]) => (
-              <option key={v} value={v}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Per page
-          <select value={limit} onChange={(e) => { setLimit(Number((e.target as HTMLSelectElement).value)); resetPaging(); }}>
-            {[25, 50, 100, 250].map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </label>
+        <WhenAndPageSize since={since} limit={limit} onSince={(v) => { setSince(v); resetPaging(); }} onLimit={(n) => { setLimit(n); resetPaging(); }} />
       </form>
       <ErrorBox error={page.error} onRetry={page.reload} />
       {!page.data && !page.error && <Loading what="activity" />}

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { seg, type Query } from '../api';
 import { SECURITY_TYPES, localSeenStore, markSeen, typeLabel, type SecurityEvent } from '../security';
 import { href, navigate } from '../router';
-import { Dialog, ErrorBox, Loading, PageHead, SINCE, ago, sinceISO, when, useApp, useDebounced, useEvents, useLoad } from '../ui';
+import { Dialog, ErrorBox, Loading, PageHead, WhenAndPageSize, ago, sinceISO, when, useApp, useDebounced, useEvents, useLoad } from '../ui';
 
 export function LevelBadge({ level }: { level: string }) {
   return (
@@ -129,26 +129,7 @@ export function SecurityPage({ id }: { id?: string }) {
           Who
           <input value={principal} onChange={filterBy(setPrincipal)} placeholder="anyone" />
         </label>
-        <label>
-          When
-          <select value={since} onChange={filterBy(setSince)}>
-            {SINCE.map(([v, l]) => (
-              <option key={v} value={v}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Per page
-          <select value={limit} onChange={(e) => { setLimit(Number((e.target as HTMLSelectElement).value)); resetPaging(); }}>
-            {[25, 50, 100, 250].map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </label>
+        <WhenAndPageSize since={since} limit={limit} onSince={(v) => { setSince(v); resetPaging(); }} onLimit={(n) => { setLimit(n); resetPaging(); }} />
       </form>
       <ErrorBox error={page.error} onRetry={page.reload} />
       {!page.data && !page.error && <Loading what="security events" />}
