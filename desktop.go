@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -58,7 +59,7 @@ func desktop(g globalFlags, hidden bool) error {
 		return app.OpenPanelInBrowser(context.Background(), c, opts.Home, "")
 	}
 	if app.SplitProcesses() {
-		err = split(g, opts.Home, c, inst, hidden)
+		err = split(g, log, opts.Home, c, inst, hidden)
 	} else {
 		err = app.Run(app.Options{Client: c, Instance: inst, Logger: log, Hidden: hidden})
 	}
@@ -69,8 +70,7 @@ func desktop(g globalFlags, hidden bool) error {
 // split is the desktop app where the tray must be a process of its own
 // (macOS): this process keeps the core, the tray talks to it over the
 // socket, and the panel opens in the browser.
-func split(g globalFlags, home string, c *client.Client, inst *app.Instance, hidden bool) error {
-	log := g.options().Logger
+func split(g globalFlags, log *slog.Logger, home string, c *client.Client, inst *app.Instance, hidden bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	show := func(route string) {
