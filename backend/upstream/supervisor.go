@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os/exec"
 	"strings"
 	"sync"
@@ -466,11 +467,14 @@ func (u *Upstream) dial() (*conn, *Catalog, error) {
 	life, cancel := context.WithCancel(context.Background())
 	c := &conn{cancel: cancel, exited: make(chan struct{})}
 	var tr transport.Interface
+	var listening *getAnswered // HTTP only: when the server has answered the GET stream
 	switch cfg.TransportType() {
 	case config.TypeStdio:
 		tr, err = u.spawn(cfg, c)
 	case config.TypeHTTP:
-		tr, err = transport.NewStreamableHTTP(cfg.URL, transport.WithHTTPHeaders(cfg.Headers), transport.WithContinuousListening())
+		listening = newGetAnswered()
+		tr, err = transport.NewStreamableHTTP(cfg.URL, transport.WithHTTPHeaders(cfg.Headers), transport.WithContinuousListening(),
+			transport.WithHTTPBasicClient(&http.Client{Transport: listening}))
 	case config.TypeSSE:
 		tr, err = transport.NewSSE(cfg.URL, transport.WithHeaders(cfg.Headers))
 	default:
@@ -509,6 +513,7 @@ func (u *Upstream) dial() (*conn, *Catalog, error) {
 	if err != nil {
 		return fail(u.explain("list", ctx, err))
 	}
+	listening.wait(ctx, getStreamWait)
 	if res.Capabilities.Logging != nil {
 		// Receive every log message; the gateway filters per client session.
 		lvl := mcp.SetLevelRequest{}
@@ -772,4 +777,45 @@ func (f rootsFunc) ListRoots(ctx context.Context, req mcp.ListRootsRequest) (*mc
 		return nil, errors.New("roots are not available")
 	}
 	return u.hooks.Roots(ctx, u, req)
+}
+
+// getStreamWait bounds how long a new HTTP connection waits for the server
+// to answer its standalone GET stream before it takes calls.
+const getStreamWait = time.Second
+
+// getAnswered is an HTTP transport that notes when the server has answered
+// the client's standalone GET stream (the stream open, or refused). Until
+// then a server may lose what it sends there: mcp-go's server with an event
+// store records a message sent while the stream is not attached for a GET
+// that resumes, never for a fresh one, so a sampling request or list change
+// caused by the first call could vanish (seen about once in a few hundred
+// starts under load). A call waits for the answer, not for any message.
+type getAnswered struct {
+	once sync.Once
+	done chan struct{}
+}
+
+func newGetAnswered() *getAnswered { return &getAnswered{done: make(chan struct{})} }
+
+func (g *getAnswered) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if r.Method == http.MethodGet {
+		g.once.Do(func() { close(g.done) })
+	}
+	return resp, err
+}
+
+// wait returns once the GET was answered, after at most d, or when ctx
+// ends; a nil g (not HTTP) does not wait.
+func (g *getAnswered) wait(ctx context.Context, d time.Duration) {
+	if g == nil {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-g.done:
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
