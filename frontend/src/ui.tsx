@@ -233,6 +233,46 @@ export const SINCE: [string, string][] = [
   ['168h', 'Last week'],
 ];
 
+/**
+ * Paging through a newest-first log by cursor: the cursor of the page
+ * shown ('' for the first), and the cursors of the pages before it, so
+ * "Newer" can go back.
+ */
+export function useCursorPager() {
+  const [cursor, setCursor] = useState('');
+  const [before, setBefore] = useState<string[]>([]);
+  return {
+    cursor,
+    hasNewer: before.length > 0,
+    newer: () => {
+      setCursor(before[before.length - 1] ?? '');
+      setBefore(before.slice(0, -1));
+    },
+    older: (next: string) => {
+      setBefore([...before, cursor]);
+      setCursor(next);
+    },
+    reset: () => {
+      setCursor('');
+      setBefore([]);
+    },
+  };
+}
+
+/** The "Newer" and "Older" buttons of a log page; next is the API's next_cursor. */
+export function Pager({ pager, next }: { pager: ReturnType<typeof useCursorPager>; next?: string }) {
+  return (
+    <div class="row pager">
+      <button class="btn" disabled={!pager.hasNewer} onClick={pager.newer}>
+        ← Newer
+      </button>
+      <button class="btn" disabled={!next} onClick={() => next && pager.older(next)}>
+        Older →
+      </button>
+    </div>
+  );
+}
+
 /** The "When" and "Per page" filters of the log pages; a change goes back to the first page. */
 export function WhenAndPageSize({ since, limit, onSince, onLimit }: { since: string; limit: number; onSince: (v: string) => void; onLimit: (n: number) => void }) {
   return (

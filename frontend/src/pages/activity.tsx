@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, errorText, seg, withQuery, type Activity, type Query } from '../api';
 import { href, navigate } from '../router';
-import { Dialog, ErrorBox, Json, Loading, PageHead, WhenAndPageSize, ago, sinceISO, when, useApp, useDebounced, useEvents, useLoad } from '../ui';
+import { Dialog, ErrorBox, Json, Loading, PageHead, Pager, WhenAndPageSize, ago, sinceISO, when, useApp, useDebounced, useEvents, useLoad, useCursorPager } from '../ui';
 
 const STATUSES = ['ok', 'error', 'timeout', 'unavailable', 'cancelled'];
 function Detail({ id, onClose }: { id: string; onClose: () => void }) {
@@ -62,8 +62,8 @@ export function ActivityPage({ id }: { id?: string }) {
   const [since, setSince] = useState('');
   const [limit, setLimit] = useState(50);
   // Cursors of the pages before this one, for "Newer".
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [cursor, setCursor] = useState('');
+  const pager = useCursorPager();
+  const cursor = pager.cursor;
   const filters: Query = { server, tool, status, since: sinceISO(since) };
   const page = useLoad(
     () => api.get<{ items: Activity[] | null; next_cursor: string }>('/api/v1/activity', { ...filters, limit, cursor }),
@@ -72,10 +72,7 @@ export function ActivityPage({ id }: { id?: string }) {
   const refresh = useDebounced(() => !cursor && page.reload(), 1000);
   // New calls appear on the first page as they end.
   useEvents(['tool_call.ended'], refresh);
-  const resetPaging = () => {
-    setCursor('');
-    setCursors([]);
-  };
+  const resetPaging = pager.reset;
   const exportAs = async (format: 'jsonl' | 'csv') => {
     try {
       // Through fetch, not a link: the key goes in a header, not in the URL.
@@ -166,29 +163,7 @@ export function ActivityPage({ id }: { id?: string }) {
           </tbody>
         </table>
       )}
-      <div class="row pager">
-        <button
-          class="btn"
-          disabled={!cursors.length}
-          onClick={() => {
-            const prev = cursors.slice(0, -1);
-            setCursor(cursors[cursors.length - 1] ?? '');
-            setCursors(prev);
-          }}
-        >
-          ← Newer
-        </button>
-        <button
-          class="btn"
-          disabled={!page.data?.next_cursor}
-          onClick={() => {
-            setCursors([...cursors, cursor]);
-            setCursor(page.data!.next_cursor);
-          }}
-        >
-          Older →
-        </button>
-      </div>
+      <Pager pager={pager} next={page.data?.next_cursor} />
       {id && <Detail id={id} onClose={() => navigate(href('activity'))} />}
     </div>
   );

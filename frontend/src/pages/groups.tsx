@@ -5,7 +5,7 @@ import {
   type Group, type GroupForm, type GroupMember, type MemberForm,
 } from '../groups';
 import { href } from '../router';
-import { urlClientSnippets } from '../snippets';
+import { ClientSnippets } from '../components/clientsnippets';
 import {
   ActionButton, CopyButton, Dialog, ErrorBox, Loading, PageHead, StateBadge, when, useApp, useDebounced, useEvents, useLoad,
 } from '../ui';
@@ -287,22 +287,11 @@ function GroupCard(props: { g: Group; mcpURL: string; requireKey: boolean; onEdi
         </dd>
       </dl>
       <MembersTable g={g} />
-      <details>
-        <summary>Connect a client to this group</summary>
-        {urlClientSnippets(url, props.requireKey, `switchboard-${g.id}`).map((s) => (
-          <div key={s.id} class="snippet">
-            <div class="tool-head">
-              <h3>{s.client}</h3>
-              <CopyButton text={s.snippet} label={`Copy for ${s.client}`} />
-            </div>
-            <p class="muted small">{s.where}</p>
-            <pre class="json">{s.snippet}</pre>
-          </div>
-        ))}
+      <ClientSnippets what="group" url={url} requireKey={props.requireKey} name={`switchboard-${g.id}`} testid="group-snippet">
         <p class="muted small">
           On the main address the group's tools are named <code>{g.id}__tool</code>{g.hide_members ? ", and its members' own tools are hidden there" : ''}.
         </p>
-      </details>
+      </ClientSnippets>
     </section>
   );
 }

@@ -5,7 +5,7 @@ import {
   type ProfileInfo, type ProfileSelection,
 } from '../profiles';
 import { href } from '../router';
-import { urlClientSnippets } from '../snippets';
+import { ClientSnippets } from '../components/clientsnippets';
 import { ActionButton, CopyButton, Dialog, ErrorBox, Loading, PageHead, useApp, useDebounced, useEvents, useLoad } from '../ui';
 
 /** One chosen server's tools: all of them, or a choice among those it lists. */
@@ -222,29 +222,11 @@ function ProfileCard({ p, requireKey, onEdit, after }: { p: ProfileInfo; require
           <code data-testid="profile-url">{p.mcp_url}</code> <CopyButton text={p.mcp_url} label="Copy the address" />
         </dd>
       </dl>
-      <details>
-        <summary>Connect a client to this profile</summary>
-        {urlClientSnippets(p.mcp_url, requireKey, `switchboard-${p.name}`).map((s) => (
-          <div key={s.id} class="snippet" data-testid={`profile-snippet-${s.id}`}>
-            <div class="tool-head">
-              <h3>{s.client}</h3>
-              <div class="row tight">
-                {s.install && (
-                  <a class="btn small primary" href={s.install}>
-                    Add to {s.client}
-                  </a>
-                )}
-                <CopyButton text={s.snippet} label={`Copy for ${s.client}`} />
-              </div>
-            </div>
-            <p class="muted small">{s.where}</p>
-            <pre class="json">{s.snippet}</pre>
-          </div>
-        ))}
+      <ClientSnippets what="profile" url={p.mcp_url} requireKey={requireKey} name={`switchboard-${p.name}`} testid="profile-snippet">
         <p class="muted small">
-          Claude Desktop runs Switchboard's stdio bridge, which serves every server (<a href={href('connect')}>Connect a client</a>), not a profile.
+          Claude Desktop speaks only stdio: give it Switchboard's bridge for this profile, <code>{`"args": ["stdio", "--profile", "${p.name}"]`}</code> (see <a href={href('connect')}>Connect a client</a>).
         </p>
-      </details>
+      </ClientSnippets>
     </section>
   );
 }

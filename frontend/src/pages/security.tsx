@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { seg, type Query } from '../api';
 import { SECURITY_TYPES, localSeenStore, markSeen, typeLabel, type SecurityEvent } from '../security';
 import { href, navigate } from '../router';
-import { Dialog, ErrorBox, Loading, PageHead, WhenAndPageSize, ago, sinceISO, when, useApp, useDebounced, useEvents, useLoad } from '../ui';
+import { Dialog, ErrorBox, Loading, PageHead, Pager, WhenAndPageSize, ago, sinceISO, when, useApp, useDebounced, useEvents, useLoad, useCursorPager } from '../ui';
 
 export function LevelBadge({ level }: { level: string }) {
   return (
@@ -72,8 +72,8 @@ export function SecurityPage({ id }: { id?: string }) {
   const [principal, setPrincipal] = useState('');
   const [since, setSince] = useState('');
   const [limit, setLimit] = useState(50);
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [cursor, setCursor] = useState('');
+  const pager = useCursorPager();
+  const cursor = pager.cursor;
   const filters: Query = { type, level, server, principal, since: sinceISO(since) };
   const page = useLoad(
     () => api.get<{ items: SecurityEvent[] | null; next_cursor: string }>('/api/v1/security/events', { ...filters, limit, cursor }),
@@ -85,10 +85,7 @@ export function SecurityPage({ id }: { id?: string }) {
   const items = page.data?.items ?? [];
   // What is shown here is seen: the dashboard stops counting it as new.
   useEffect(() => markSeen(seen, items), [page.data]);
-  const resetPaging = () => {
-    setCursor('');
-    setCursors([]);
-  };
+  const resetPaging = pager.reset;
   const filterBy = (set: (v: string) => void) => (e: Event) => {
     set((e.target as HTMLInputElement).value.trim());
     resetPaging();
@@ -170,28 +167,7 @@ export function SecurityPage({ id }: { id?: string }) {
           </tbody>
         </table>
       )}
-      <div class="row pager">
-        <button
-          class="btn"
-          disabled={!cursors.length}
-          onClick={() => {
-            setCursor(cursors[cursors.length - 1] ?? '');
-            setCursors(cursors.slice(0, -1));
-          }}
-        >
-          ← Newer
-        </button>
-        <button
-          class="btn"
-          disabled={!page.data?.next_cursor}
-          onClick={() => {
-            setCursors([...cursors, cursor]);
-            setCursor(page.data!.next_cursor);
-          }}
-        >
-          Older →
-        </button>
-      </div>
+      <Pager pager={pager} next={page.data?.next_cursor} />
       {id && <EventDetail id={id} onClose={() => navigate(href('security'))} />}
     </div>
   );

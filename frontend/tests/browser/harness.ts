@@ -181,3 +181,13 @@ export class Browser {
     if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
+
+/** Goes to a panel route (#/page...) and waits until that page is shown and marked in the navigation. */
+export async function goTo(page: Page, hash: string) {
+  await page.evaluate((h) => (location.hash = h), hash);
+  await page.waitForFunction((h) => {
+    const first = h.replace(/^#\/?/, '').split(/[/?&]/)[0];
+    return document.querySelector('nav a[aria-current="page"]')?.getAttribute('href') === `#/${first}`;
+  }, hash);
+  await page.locator('#page-title').waitFor();
+}

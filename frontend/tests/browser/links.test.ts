@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, Browser, Switchboard, TESTSERVER, until } from './harness';
+import { ARTIFACTS, Browser, Switchboard, TESTSERVER, until, goTo } from './harness';
 
 const sb = new Switchboard();
 const browser = new Browser();
@@ -24,14 +24,7 @@ afterAll(async () => {
   await sb.stop();
 });
 
-const go = async (hash: string) => {
-  await page.evaluate((h) => (location.hash = h), hash);
-  await page.waitForFunction((h) => {
-    const first = h.replace(/^#\/?/, '').split(/[/?&]/)[0];
-    return document.querySelector('nav a[aria-current="page"]')?.getAttribute('href') === `#/${first}`;
-  }, hash);
-  await page.locator('#page-title').waitFor();
-};
+const go = (hash: string) => goTo(page, hash);
 const focusedTestId = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? null);
 
 interface Autostart {

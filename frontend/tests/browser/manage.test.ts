@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { Browser, Switchboard, TESTSERVER, until } from './harness';
+import { Browser, Switchboard, TESTSERVER, until, goTo } from './harness';
 
 const sb = new Switchboard();
 const browser = new Browser();
@@ -28,14 +28,7 @@ afterAll(async () => {
   await sb.stop();
 });
 
-const go = async (hash: string) => {
-  await page.evaluate((h) => (location.hash = h), hash);
-  await page.waitForFunction((h) => {
-    const first = h.replace(/^#\/?/, '').split(/[/?&]/)[0];
-    return document.querySelector('nav a[aria-current="page"]')?.getAttribute('href') === `#/${first}`;
-  }, hash);
-  await page.locator('#page-title').waitFor();
-};
+const go = (hash: string) => goTo(page, hash);
 const loaded = (what: string) => until(`${what} to finish loading`, async () => (await page.locator('[aria-busy="true"]').count()) === 0);
 const dialog = () => page.locator('dialog[open]');
 

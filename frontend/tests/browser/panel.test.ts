@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { Browser, REPO, Switchboard, TESTSERVER, until } from './harness';
+import { Browser, REPO, Switchboard, TESTSERVER, until, goTo } from './harness';
 
 const sb = new Switchboard();
 const browser = new Browser();
@@ -33,14 +33,7 @@ afterAll(async () => {
 const text = (sel: string) => page.locator(sel).innerText();
 // Goes to a page and waits until the panel has rendered it (the old page's
 // heading is still there for a moment after the hash changes).
-const go = async (hash: string) => {
-  await page.evaluate((h) => (location.hash = h), hash);
-  await page.waitForFunction((h) => {
-    const first = h.replace(/^#\/?/, '').split(/[/?&]/)[0];
-    return document.querySelector('nav a[aria-current="page"]')?.getAttribute('href') === `#/${first}`;
-  }, hash);
-  await page.locator('#page-title').waitFor();
-};
+const go = (hash: string) => goTo(page, hash);
 const stateOf = (name: string) => page.locator(`[data-testid="state-${name}"] [data-state]`).first().getAttribute('data-state');
 
 describe('control panel', () => {
