@@ -69,7 +69,7 @@ func (a Actions) Run(ctx context.Context, st State, act Action) error {
 func (a Actions) pauseAll(ctx context.Context, st State) error {
 	var errs []error
 	for _, s := range st.Servers {
-		if s.Enabled && s.State != "stopped" && s.State != "disabled" {
+		if pausable(s) {
 			if _, err := a.Client.StopServer(ctx, s.Name, PausedReason); err != nil {
 				errs = append(errs, err)
 			}

@@ -120,7 +120,7 @@ func serversMenu(st State) Item {
 				Item{ID: id + "/enable", Label: "Enable", Action: &Action{Kind: ActEnable, Server: s.Name}})
 		}
 		srv.Children = append(srv.Children, Item{ID: id + "/open", Label: "Show in Switchboard",
-			Action: &Action{Kind: ActOpenWindow, Path: "/servers/" + url.PathEscape(s.Name)}})
+			Action: &Action{Kind: ActOpenWindow, Path: serverPath(s.Name)}})
 		it.Children = append(it.Children, srv)
 	}
 	return it
@@ -264,11 +264,19 @@ func pausedByTray(s Server) bool {
 	return s.State == "stopped" && strings.HasSuffix(s.LastError, PausedReason)
 }
 
+// pausable says whether Pause all stops s: enabled and not stopped yet.
+func pausable(s Server) bool {
+	return s.Enabled && s.State != "stopped" && s.State != "disabled"
+}
+
+// serverPath is a server's page in the panel.
+func serverPath(name string) string { return "/servers/" + url.PathEscape(name) }
+
 // running counts the servers Pause all would stop.
 func running(st State) int {
 	n := 0
 	for _, s := range st.Servers {
-		if s.Enabled && s.State != "stopped" && s.State != "disabled" {
+		if pausable(s) {
 			n++
 		}
 	}

@@ -63,7 +63,7 @@ func Notices(prev, next State) []Notice {
 			body += ": " + s.LastError
 		}
 		out = append(out, Notice{Key: "server/" + s.Name, Title: "A server keeps crashing", Body: body,
-			Path: "/servers/" + s.Name})
+			Path: serverPath(s.Name)})
 	}
 	if next.Update != nil && (prev.Update == nil || prev.Update.Version != next.Update.Version) {
 		out = append(out, Notice{Key: "update", Title: "Switchboard " + next.Update.Version + " is available",

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -326,7 +325,7 @@ func (s *Server) groupInfo(g gateway.GroupInfo) GroupInfo {
 		HideMembers: g.HideMembers, RetryTools: g.RetryTools,
 		Breaker: GroupBreaker{FailureThreshold: g.FailureThreshold, CooldownS: g.CooldownS},
 		State:   g.State, HealthyMembers: g.HealthyMembers, Members: []GroupMemberInfo{}, ToolCount: g.Tools,
-		Endpoint: g.Path, MCPURL: strings.TrimSuffix(s.mcpURL(), "/mcp") + g.Path}
+		Endpoint: g.Path, MCPURL: s.mcpURLAt(g.Path)}
 	for _, m := range g.Members {
 		out.Members = append(out.Members, GroupMemberInfo{Server: m.Server, Weight: m.Weight, Priority: m.Priority,
 			ServerState: string(m.ServerState), Eligible: m.Eligible, NotEligibleReason: m.Why,

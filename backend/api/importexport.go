@@ -282,6 +282,11 @@ func (s *Server) connector() *clientconfig.Connector {
 
 // mcpURL is the /mcp endpoint as a client on this machine reaches it: an
 // unspecified listen address (0.0.0.0, ::) is reached on loopback.
+// mcpURLAt is the URL of an MCP endpoint path such as /mcp/groups/ID.
+func (s *Server) mcpURLAt(path string) string {
+	return strings.TrimSuffix(s.mcpURL(), "/mcp") + path
+}
+
 func (s *Server) mcpURL() string {
 	addr := s.addr()
 	host, port, err := net.SplitHostPort(addr)

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -109,7 +108,7 @@ func (s *Server) replaceProfile(c *fiber.Ctx) error {
 	}
 	_, err := s.opts.Config.Update(func(cfg *config.Config) error {
 		if cfg.Profiles[name] == nil {
-			return errNotFound("ProfileNotFound", "no profile named %q is configured", name)
+			return errNoProfile(name)
 		}
 		cfg.Profiles[name] = req.profile()
 		return nil
@@ -124,7 +123,7 @@ func (s *Server) deleteProfile(c *fiber.Ctx) error {
 	name := c.Params("profile")
 	_, err := s.opts.Config.Update(func(cfg *config.Config) error {
 		if cfg.Profiles[name] == nil {
-			return errNotFound("ProfileNotFound", "no profile named %q is configured", name)
+			return errNoProfile(name)
 		}
 		delete(cfg.Profiles, name)
 		return nil
@@ -140,7 +139,7 @@ func (s *Server) deleteProfile(c *fiber.Ctx) error {
 func (s *Server) answerProfile(c *fiber.Ctx, name string) error {
 	p, ok := s.opts.Gateway.Profile(name)
 	if !ok {
-		return errNotFound("ProfileNotFound", "no profile named %q is configured", name)
+		return errNoProfile(name)
 	}
 	return c.JSON(s.profileInfo(p))
 }
@@ -153,13 +152,10 @@ func (s *Server) listProfiles(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) getProfile(c *fiber.Ctx) error {
-	name := c.Params("profile")
-	p, ok := s.opts.Gateway.Profile(name)
-	if !ok {
-		return errNotFound("ProfileNotFound", "no profile named %q is configured", name)
-	}
-	return c.JSON(s.profileInfo(p))
+func (s *Server) getProfile(c *fiber.Ctx) error { return s.answerProfile(c, c.Params("profile")) }
+
+func errNoProfile(name string) *Error {
+	return errNotFound("ProfileNotFound", "no profile named %q is configured", name)
 }
 
 func (s *Server) profileInfo(p gateway.ProfileInfo) ProfileInfo {
@@ -171,5 +167,5 @@ func (s *Server) profileInfo(p gateway.ProfileInfo) ProfileInfo {
 	}
 	return ProfileInfo{Name: p.Name, Description: p.Description, Servers: orEmpty(p.Servers), Groups: orEmpty(p.Groups),
 		ExposedServers: orEmpty(p.Exposed), Tools: orEmpty(p.Tools), ToolCount: p.ToolCount,
-		Endpoint: p.Path, MCPURL: strings.TrimSuffix(s.mcpURL(), "/mcp") + p.Path}
+		Endpoint: p.Path, MCPURL: s.mcpURLAt(p.Path)}
 }

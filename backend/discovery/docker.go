@@ -49,11 +49,6 @@ type DockerSource struct {
 	Getenv func(string) string
 }
 
-func (s *DockerSource) ID() string    { return s.cfg.ID }
-func (s *DockerSource) Kind() string  { return KindDocker }
-func (s *DockerSource) Mode() string  { return s.cfg.Mode }
-func (s *DockerSource) Enabled() bool { return s.cfg.Enabled }
-
 func validateDocker(c *SourceConfig) error {
 	if c.Socket == "" {
 		return nil

@@ -25,11 +25,6 @@ type KubernetesSource struct {
 	Client kubernetes.Interface
 }
 
-func (s *KubernetesSource) ID() string    { return s.cfg.ID }
-func (s *KubernetesSource) Kind() string  { return KindKubernetes }
-func (s *KubernetesSource) Mode() string  { return s.cfg.Mode }
-func (s *KubernetesSource) Enabled() bool { return s.cfg.Enabled }
-
 // kubeTimeout bounds each request to the API server: an unreachable cluster
 // is a scan error, not a scan that never ends.
 const kubeTimeout = 20 * time.Second

@@ -70,10 +70,6 @@ type Problem struct {
 
 // Source is one place servers are discovered.
 type Source interface {
-	ID() string
-	Kind() string
-	Mode() string
-	Enabled() bool
 	// Scan returns what the source holds now; problems are files that
 	// could not be read (the others are still returned).
 	Scan(ctx context.Context) ([]Found, []Problem, error)
@@ -277,11 +273,6 @@ func dedupe(found []Found, problems []Problem) ([]Found, []Problem) {
 // subfolders), in any format clientconfig detects.
 type FolderSource struct{ cfg SourceConfig }
 
-func (s *FolderSource) ID() string    { return s.cfg.ID }
-func (s *FolderSource) Kind() string  { return KindFolder }
-func (s *FolderSource) Mode() string  { return s.cfg.Mode }
-func (s *FolderSource) Enabled() bool { return s.cfg.Enabled }
-
 func (s *FolderSource) Scan(ctx context.Context) ([]Found, []Problem, error) {
 	entries, err := os.ReadDir(s.cfg.Path)
 	if err != nil {
@@ -313,11 +304,6 @@ type ClientsSource struct {
 	// Env gives the platform and home folder; tests point it elsewhere.
 	Env func() clientconfig.Env
 }
-
-func (s *ClientsSource) ID() string    { return s.cfg.ID }
-func (s *ClientsSource) Kind() string  { return KindClients }
-func (s *ClientsSource) Mode() string  { return s.cfg.Mode }
-func (s *ClientsSource) Enabled() bool { return s.cfg.Enabled }
 
 func (s *ClientsSource) Scan(ctx context.Context) ([]Found, []Problem, error) {
 	var found []Found
