@@ -311,7 +311,7 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 			addKey(&fps[3], "", keys.templates[i])
 		}
 	}
-	tools = e.addGroupTools(rt, tools, &fps[0], toolOwner)
+	tools = e.addGroupTools(rt, tools, &fps[0], toolOwner, prof)
 	e.dropKeysBut(names)
 	rt.search = e.g.exposureMode() == config.ExposureSearch
 	old := e.routes.Swap(rt)

@@ -226,10 +226,10 @@ func (gr *groupRuntime) rebuild(ups map[string]*upstream.Upstream) {
 }
 
 // addGroupTools adds the tools of the groups an endpoint shows: every
-// group's on /mcp, prefixed with its id; a group's own on its endpoint.
-func (e *endpoint) addGroupTools(rt *routes, tools []server.ServerTool, fp *strings.Builder, owner map[string]string) []server.ServerTool {
+// group's on /mcp, prefixed with its id; a group's own on its endpoint;
+// those a profile names on the profile's endpoint. prof is the endpoint's profile as the sync read it (nil elsewhere).
+func (e *endpoint) addGroupTools(rt *routes, tools []server.ServerTool, fp *strings.Builder, owner map[string]string, prof *config.Profile) []server.ServerTool {
 	var shown []*groupRuntime
-	var prof *config.Profile // on a profile's endpoint, the groups it names
 	switch {
 	case e == e.g.agg:
 		shown = e.g.groupRuntimes()
@@ -237,12 +237,10 @@ func (e *endpoint) addGroupTools(rt *routes, tools []server.ServerTool, fp *stri
 		if gr := e.g.groupRuntime(e.group); gr != nil {
 			shown = []*groupRuntime{gr}
 		}
-	case e.profile != "":
-		if prof = e.profileConfig(); prof != nil {
-			for _, id := range prof.Groups {
-				if gr := e.g.groupRuntime(id); gr != nil {
-					shown = append(shown, gr)
-				}
+	case prof != nil:
+		for _, id := range prof.Groups {
+			if gr := e.g.groupRuntime(id); gr != nil {
+				shown = append(shown, gr)
 			}
 		}
 	}
@@ -313,7 +311,11 @@ func (gr *groupRuntime) refreshState() string {
 			in++
 		}
 	}
-	state := groups.StateOf(in, len(members), gr.cfg.Load().MinHealthyMembers())
+	return gr.setState(groups.StateOf(in, len(members), gr.cfg.Load().MinHealthyMembers()))
+}
+
+// setState records the group's state and publishes a change.
+func (gr *groupRuntime) setState(state string) string {
 	gr.stateMu.Lock()
 	prev := gr.state
 	gr.state = state
@@ -344,27 +346,32 @@ func (e *endpoint) forwardGroup(ctx context.Context, t target, args json.RawMess
 		return nil, nil, fmt.Errorf("%w: group %q has been removed from the config", upstream.ErrUnavailable, t.group)
 	}
 	cfg := gr.cfg.Load()
-	if state := gr.refreshState(); state == groups.Unavailable {
-		return nil, nil, fmt.Errorf("%w: group %q is unavailable: %s; it needs %d in service (min_healthy)",
-			upstream.ErrUnavailable, gr.id, gr.membersReport(), cfg.MinHealthyMembers())
-	}
 	tbl := gr.table.Load()
 	holders := tbl.holders[t.name]
 	var tried []string
 	var lastErr error
-	for {
+	for attempt := 0; ; attempt++ {
+		// One look at each member per attempt: it gives both the group's
+		// state (on the first) and the members that can take this call.
+		members := gr.pool.Members()
 		var able []*groups.Member
-		for _, m := range gr.pool.Members() {
-			if !slices.Contains(holders, m.Server) || slices.Contains(tried, m.Server) {
+		in := 0
+		for _, m := range members {
+			if ok, _ := gr.inService(m); !ok {
 				continue
 			}
-			if ok, _ := gr.inService(m); !ok {
+			in++
+			if !slices.Contains(holders, m.Server) || slices.Contains(tried, m.Server) {
 				continue
 			}
 			if ok, _ := e.g.inScope(ctx, target{server: m.Server, name: t.name}); !ok {
 				continue
 			}
 			able = append(able, m)
+		}
+		if attempt == 0 && gr.setState(groups.StateOf(in, len(members), cfg.MinHealthyMembers())) == groups.Unavailable {
+			return nil, nil, fmt.Errorf("%w: group %q is unavailable: %s; it needs %d in service (min_healthy)",
+				upstream.ErrUnavailable, gr.id, gr.membersReport(), cfg.MinHealthyMembers())
 		}
 		m := gr.pool.Pick(able)
 		if m == nil {

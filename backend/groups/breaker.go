@@ -52,6 +52,13 @@ func newBreaker(threshold int, cooldown time.Duration, onChange func(state, prev
 
 // available reports whether a call could go to the member now, without
 // claiming anything.
+// isOpen reports whether the breaker refuses every call now.
+func (b *breaker) isOpen() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.state == Open
+}
+
 func (b *breaker) available() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -41,7 +41,7 @@ func (m *Member) Stats() MemberStats {
 func (m *Member) BreakerAvailable() bool { return m.breaker.available() }
 
 // BreakerOpen reports whether the member's breaker is open.
-func (m *Member) BreakerOpen() bool { return m.breaker.snapshot().State == Open }
+func (m *Member) BreakerOpen() bool { return m.breaker.isOpen() }
 
 // BreakerEvent is a member's breaker changing state.
 type BreakerEvent struct {
