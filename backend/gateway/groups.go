@@ -177,37 +177,41 @@ func (g *Gateway) syncGroups(ups map[string]*upstream.Upstream) {
 func (gr *groupRuntime) rebuild(ups map[string]*upstream.Upstream) {
 	cfg := gr.cfg.Load()
 	type source struct {
-		name string
-		u    *upstream.Upstream
+		name   string
+		u      *upstream.Upstream
+		reason string            // why the trust filter holds the whole server
+		held   map[string]string // its tools the filter holds, and why
 	}
 	var srcs []source
+	// from keys the table by everything it is built from, trust decisions
+	// included, so a sync that changed none of it rebuilds nothing.
 	var from strings.Builder
 	for _, name := range cfg.Servers() {
 		u := ups[name]
 		if u == nil || !u.Config().IsEnabled() || u.Config().Quarantined {
 			continue
 		}
-		srcs = append(srcs, source{name, u})
-		fmt.Fprintf(&from, "%s\x00%p\x00%p\x00", name, u.Catalog(), u.Config())
+		reason, held := gr.g.trustCheck(name, u)
+		srcs = append(srcs, source{name, u, reason, held})
+		fmt.Fprintf(&from, "%s\x00%p\x00%p\x00%s\x00", name, u.Catalog(), u.Config(), reason)
+		for _, tool := range slices.Sorted(maps.Keys(held)) {
+			fmt.Fprintf(&from, "%s=%s\x00", tool, held[tool])
+		}
 	}
-	if gr.g.trust != nil {
-		from.WriteString("trust") // trust decisions are not in the key: rebuild every time
-	}
-	if old := gr.table.Load(); old.from == from.String() && gr.g.trust == nil {
+	if old := gr.table.Load(); old.from == from.String() {
 		return
 	}
 	t := &groupTable{holders: map[string][]string{}, defs: map[string]map[string]mcp.Tool{}, held: map[string]string{}, from: from.String()}
 	byName := map[string]mcp.Tool{}
 	for _, s := range srcs {
-		serverReason, heldTools := gr.g.trustCheck(s.name, s.u)
-		if serverReason != "" {
-			t.held[s.name] = serverReason
+		if s.reason != "" {
+			t.held[s.name] = s.reason
 			continue
 		}
 		disabled := s.u.Config().DisabledTools
 		defs := map[string]mcp.Tool{}
 		for _, tool := range s.u.Catalog().Tools {
-			if slices.Contains(disabled, tool.Name) || heldTools[tool.Name] != "" {
+			if slices.Contains(disabled, tool.Name) || s.held[tool.Name] != "" {
 				continue
 			}
 			defs[tool.Name] = tool
