@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"switchboard/backend/fsutil"
 )
 
 // LaunchAgent is macOS's per-user login item: a property list in
@@ -64,11 +65,7 @@ func (l LaunchAgent) Enable(command []string) error {
 </dict>
 </plist>
 `
-	tmp := l.path() + ".tmp"
-	if err := os.WriteFile(tmp, []byte(plist), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, l.path())
+	return fsutil.WriteFileAtomic(l.path(), []byte(plist), 0o644)
 }
 
 // Disable deletes the plist.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"switchboard/backend/fsutil"
 )
 
 // XDG is the freedesktop autostart entry: a .desktop file in
@@ -72,11 +73,7 @@ func (x XDG) Enable(command []string) error {
 		"Icon=switchboard\n" +
 		"Terminal=false\n" +
 		"X-GNOME-Autostart-enabled=true\n"
-	tmp := x.path() + ".tmp"
-	if err := os.WriteFile(tmp, []byte(entry), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, x.path())
+	return fsutil.WriteFileAtomic(x.path(), []byte(entry), 0o644)
 }
 
 // Disable deletes the entry.

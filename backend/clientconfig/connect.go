@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"switchboard/backend/fsutil"
 	"time"
 )
 
@@ -177,7 +178,7 @@ func (c *Connector) Connect(o ConnectOptions) (*ConnectResult, error) {
 		rec = &record{Client: o.Client, Path: path, Existed: existed}
 		if existed {
 			rec.Backup = filepath.Join(c.Dir, c.key(o.Client, path)+".backup")
-			if err := writeFileAtomic(rec.Backup, old, 0o600); err != nil {
+			if err := fsutil.WriteFileAtomic(rec.Backup, old, 0o600); err != nil {
 				return nil, fmt.Errorf("keeping a backup of %s: %v; nothing was changed", path, err)
 			}
 		}
@@ -193,7 +194,7 @@ func (c *Connector) Connect(o ConnectOptions) (*ConnectResult, error) {
 	if err := c.save(rec); err != nil {
 		return nil, fmt.Errorf("recording the connect: %v; nothing was changed", err)
 	}
-	if err := writeFileAtomic(target, next, mode); err != nil {
+	if err := fsutil.WriteFileAtomic(target, next, mode); err != nil {
 		return nil, fmt.Errorf("path: writing %s: %v", path, err)
 	}
 	res.Changed, res.Backup = true, rec.Backup
@@ -240,7 +241,7 @@ func (c *Connector) Undo(client Format, path string) (*UndoResult, error) {
 			if err != nil {
 				return nil, fmt.Errorf("reading the backup %s: %v; nothing was changed", rec.Backup, err)
 			}
-			if err := writeFileAtomic(target, orig, fileMode(target)); err != nil {
+			if err := fsutil.WriteFileAtomic(target, orig, fileMode(target)); err != nil {
 				return nil, fmt.Errorf("path: writing %s: %v", path, err)
 			}
 			res.Message = fmt.Sprintf("%s is back as it was before connect", path)
@@ -256,7 +257,7 @@ func (c *Connector) Undo(client Format, path string) (*UndoResult, error) {
 		return nil, fmt.Errorf("path: %s: %v; fix the file first, nothing was changed", path, err)
 	}
 	if found {
-		if err := writeFileAtomic(target, next, fileMode(target)); err != nil {
+		if err := fsutil.WriteFileAtomic(target, next, fileMode(target)); err != nil {
 			return nil, fmt.Errorf("path: writing %s: %v", path, err)
 		}
 		res.Removed = true
@@ -310,7 +311,7 @@ func (c *Connector) save(r *record) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(c.recordPath(r.Client, r.Path), append(data, '\n'), 0o600)
+	return fsutil.WriteFileAtomic(c.recordPath(r.Client, r.Path), append(data, '\n'), 0o600)
 }
 
 func hash(b []byte) string {
@@ -332,33 +333,4 @@ func fileMode(p string) fs.FileMode {
 		return st.Mode().Perm()
 	}
 	return 0o600
-}
-
-// writeFileAtomic writes through a temporary file in the same folder and a
-// rename, so the client never reads half a file.
-func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+strings.TrimPrefix(filepath.Base(path), ".")+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, mode); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"switchboard/backend/fsutil"
 )
 
 // APIKey reads the api_key of a config file without validating the rest:
@@ -63,11 +64,7 @@ func WriteForwardPage(path, target string) error {
 	page := `<!doctype html><meta charset="utf-8"><meta name="referrer" content="no-referrer">` +
 		`<title>Opening Switchboard</title><script>location.replace(` + JSString(target) + `)</script>` +
 		`<p><a href="` + html.EscapeString(target) + `">Open the Switchboard control panel</a></p>`
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(page), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return fsutil.WriteFileAtomic(path, []byte(page), 0o600)
 }
 
 // OpenInBrowser opens target, a signed-in address, in the default browser
