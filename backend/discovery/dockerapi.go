@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"switchboard/backend/bridge"
 	"syscall"
 	"time"
 )
@@ -74,14 +74,7 @@ func newDockerEngine(socket string) *dockerEngine {
 }
 
 func newDockerStream(socket string) *dockerEngine {
-	tr := &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", socket)
-		},
-		MaxIdleConns: 1,
-	}
-	return &dockerEngine{socket: socket, http: &http.Client{Transport: tr}}
+	return &dockerEngine{socket: socket, http: bridge.UnixSocketClient(socket)}
 }
 
 func (e *dockerEngine) close() { e.http.CloseIdleConnections() }
