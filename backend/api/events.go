@@ -203,27 +203,46 @@ func (s *Server) streamEvents(c *fiber.Ctx) error {
 				}
 				// Right after a write, wait out the rest of sseBatch without
 				// listening to sub.C: the events meanwhile queue in its buffer
-				// and wake nobody, and go out together.
-				if wait := sseBatch - time.Since(lastFlush); wait > 0 {
-					t := time.NewTimer(wait)
-					select {
-					case <-ctx.Done():
-						t.Stop()
+				// and wake nobody, and go out together. While they keep
+				// coming, the stream sleeps a whole sseBatch after each write,
+				// so it wakes once per batch, on its timer; the first batch
+				// that finds nothing waiting sends it back to sub.C.
+				for {
+					if wait := sseBatch - time.Since(lastFlush); wait > 0 && !sleepCtx(ctx, s.life, wait) {
 						return
-					case <-s.life.Done():
-						t.Stop()
+					}
+					n, err := drainSSE(w, sub)
+					if err != nil {
+						_ = w.Flush() // what was drained before the end
 						return
-					case <-t.C:
+					}
+					if w.Flush() != nil {
+						return
+					}
+					lastFlush = time.Now()
+					if n == 0 {
+						break
 					}
 				}
-				if drainSSE(w, sub) != nil || w.Flush() != nil {
-					return
-				}
-				lastFlush = time.Now()
 			}
 		}
 	})
 	return nil
+}
+
+// sleepCtx waits d, or less when ctx or life ends first; it reports whether
+// the whole d passed.
+func sleepCtx(ctx, life context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-life.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 // writeSSE writes one event frame and flushes it to the caller.
@@ -238,31 +257,37 @@ func writeSSE(w *bufio.Writer, ev events.Event, withID bool) error {
 // while events keep coming.
 const sseBatch = 25 * time.Millisecond
 
-var errSubscriberDropped = errors.New("subscriber dropped")
+var (
+	errSubscriberDropped = errors.New("subscriber dropped")
+	errSubscriptionEnded = errors.New("subscription ended")
+)
 
-// drainSSE appends the events already waiting on sub; a drop notice is
-// written and flushed, and ends the stream.
-func drainSSE(w *bufio.Writer, sub *events.Subscription) error {
+// drainSSE appends the events already waiting on sub and says how many; a
+// drop notice is written and flushed, and ends the stream, as does the end
+// of the subscription.
+func drainSSE(w *bufio.Writer, sub *events.Subscription) (int, error) {
+	n := 0
 	for range cap(sub.C) {
 		select {
 		case ev, ok := <-sub.C:
 			if !ok {
-				return nil
+				return n, errSubscriptionEnded
 			}
 			if ev.Type == events.Dropped {
 				ev.ID = 0 // the caller resumes from the last event it got
 				_ = appendSSE(w, ev, false)
 				_ = w.Flush()
-				return errSubscriberDropped
+				return n, errSubscriberDropped
 			}
 			if err := appendSSE(w, ev, true); err != nil {
-				return err
+				return n, err
 			}
+			n++
 		default:
-			return nil
+			return n, nil
 		}
 	}
-	return nil
+	return n, nil
 }
 
 // appendSSE writes one event frame without flushing it.

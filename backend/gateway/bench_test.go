@@ -107,8 +107,9 @@ func runCalls(b *testing.B, clients []*client.Client, tool string) {
 func BenchmarkEchoDirect(b *testing.B) {
 	for _, n := range []int{1, 32} {
 		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) {
-			// Direct stdio allows one client per process: n clients share one
-			// connection, as they would share the upstream behind the gateway.
+			// A stdio server has one client: here n callers in one process
+			// share that connection, the cheapest way to call the server
+			// n at a time, though no n separate clients can do it.
 			c := directClient(b)
 			clients := make([]*client.Client, n)
 			for i := range clients {
@@ -117,6 +118,15 @@ func BenchmarkEchoDirect(b *testing.B) {
 			runCalls(b, clients, "echo")
 		})
 	}
+	// n separate clients without a gateway, as n AI clients configured with
+	// the server each start their own copy of it.
+	b.Run("sessions=32/own-server-each", func(b *testing.B) {
+		clients := make([]*client.Client, 32)
+		for i := range clients {
+			clients[i] = directClient(b)
+		}
+		runCalls(b, clients, "echo")
+	})
 }
 
 func BenchmarkEchoThroughGateway(b *testing.B) {
@@ -135,8 +145,37 @@ func BenchmarkEchoThroughGateway(b *testing.B) {
 // BenchmarkStartServers starts 1 and then 20 stdio servers that each take
 // 300 ms to come up, in parallel; the 20-server all-ready-ms minus the
 // 1-server one is what starting them together costs over the slowest alone.
+// The without-gateway case starts the same 20 with 20 plain mcp-go clients
+// at once: what 20 servers starting together on this machine take by
+// themselves, whatever starts them.
 func BenchmarkStartServers(b *testing.B) {
 	bin := testdeps.TestServerBinary(b)
+	b.Run("servers=20/without-gateway", func(b *testing.B) {
+		for range b.N {
+			start := time.Now()
+			var wg sync.WaitGroup
+			clients := make([]*client.Client, 20)
+			for i := range clients {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					c := client.NewClient(transport.NewStdio(bin, []string{"SB_TEST_START_DELAY_MS=300"}))
+					testdeps.Initialize(b, c, "bench")
+					if _, err := c.ListTools(context.Background(), mcp.ListToolsRequest{}); err != nil {
+						b.Error(err)
+					}
+					clients[i] = c
+				}()
+			}
+			wg.Wait()
+			b.ReportMetric(float64(time.Since(start).Milliseconds()), "all-ready-ms")
+			for _, c := range clients {
+				if c != nil {
+					c.Close()
+				}
+			}
+		}
+	})
 	for _, n := range []int{1, 20} {
 		b.Run(fmt.Sprintf("servers=%d", n), func(b *testing.B) {
 			for range b.N {
