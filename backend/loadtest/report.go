@@ -12,8 +12,18 @@ import (
 	"time"
 )
 
-// ModeDirect is the mode whose results the others are compared with.
-const ModeDirect = "direct"
+// The modes whose results the others are compared with: the upstream
+// called with no gateway. ModeDirect shares one upstream between all the
+// sessions (over stdio, one process multiplexing every call on one pipe);
+// ModeDirectEach gives each session an upstream process of its own over
+// stdio, as separate AI clients each configured with the server do.
+const (
+	ModeDirect     = "direct"
+	ModeDirectEach = "direct-each"
+)
+
+// IsDirect reports whether mode calls the upstream with no gateway.
+func IsDirect(mode string) bool { return mode == ModeDirect || mode == ModeDirectEach }
 
 // Report is a whole load run: what was run, where, and its results.
 type Report struct {
@@ -39,35 +49,40 @@ type Report struct {
 	Comparisons  []Compared `json:"vs_direct,omitempty"`
 }
 
-// Compared sets a gateway mode against direct at the same concurrency.
+// Compared sets a gateway mode against a direct mode (Baseline) at the same
+// concurrency.
 type Compared struct {
 	Mode          string  `json:"mode"`
+	Baseline      string  `json:"baseline"`
 	Sessions      int     `json:"sessions"`
 	ThroughputPct float64 `json:"throughput_pct_of_direct"`
 	AddedP50Ms    float64 `json:"added_p50_ms"`
 	AddedP99Ms    float64 `json:"added_p99_ms"`
 }
 
-// Compare fills Comparisons from Results.
+// Compare fills Comparisons from Results: each gateway mode against each
+// direct mode run at the same level.
 func (r *Report) Compare() {
 	r.Comparisons = nil
-	direct := map[int]Result{}
-	for _, res := range r.Results {
-		if res.Mode == ModeDirect {
-			direct[res.Sessions] = res
+	for _, base := range []string{ModeDirect, ModeDirectEach} {
+		direct := map[int]Result{}
+		for _, res := range r.Results {
+			if res.Mode == base {
+				direct[res.Sessions] = res
+			}
 		}
-	}
-	for _, res := range r.Results {
-		d, ok := direct[res.Sessions]
-		if res.Mode == ModeDirect || !ok || d.Throughput == 0 || res.Throughput == 0 {
-			continue
+		for _, res := range r.Results {
+			d, ok := direct[res.Sessions]
+			if IsDirect(res.Mode) || !ok || d.Throughput == 0 || res.Throughput == 0 {
+				continue
+			}
+			r.Comparisons = append(r.Comparisons, Compared{
+				Mode: res.Mode, Baseline: base, Sessions: res.Sessions,
+				ThroughputPct: round(100*res.Throughput/d.Throughput, 1),
+				AddedP50Ms:    round(res.P50Ms-d.P50Ms, 3),
+				AddedP99Ms:    round(res.P99Ms-d.P99Ms, 3),
+			})
 		}
-		r.Comparisons = append(r.Comparisons, Compared{
-			Mode: res.Mode, Sessions: res.Sessions,
-			ThroughputPct: round(100*res.Throughput/d.Throughput, 1),
-			AddedP50Ms:    round(res.P50Ms-d.P50Ms, 3),
-			AddedP99Ms:    round(res.P99Ms-d.P99Ms, 3),
-		})
 	}
 }
 
@@ -127,7 +142,7 @@ func (r *Report) WriteJSON(path string) error {
 func (r *Report) WriteTable(w io.Writer) error {
 	// Numbers align right; the mode names are padded to one width so that
 	// they read as aligned left.
-	width := len("vs direct")
+	width := len("compared")
 	for _, res := range r.Results {
 		width = max(width, len(res.Mode))
 	}
@@ -146,10 +161,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if len(r.Comparisons) > 0 {
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "%-*s\t", width, "vs direct")
-		fmt.Fprintln(tw, "sessions\tcalls/s % of direct\tadded p50 ms\tadded p99 ms\t")
+		fmt.Fprintf(tw, "%-*s\t", width, "compared")
+		fmt.Fprintf(tw, "%-*s\t", len(ModeDirectEach), "with")
+		fmt.Fprintln(tw, "sessions\tcalls/s % of it\tadded p50 ms\tadded p99 ms\t")
 		for _, c := range r.Comparisons {
-			fmt.Fprintf(tw, "%-*s\t%d\t%.0f%%\t%+.3f\t%+.3f\t\n", width, c.Mode, c.Sessions, c.ThroughputPct, c.AddedP50Ms, c.AddedP99Ms)
+			fmt.Fprintf(tw, "%-*s\t%-*s\t%d\t%.0f%%\t%+.3f\t%+.3f\t\n", width, c.Mode, len(ModeDirectEach), c.Baseline,
+				c.Sessions, c.ThroughputPct, c.AddedP50Ms, c.AddedP99Ms)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

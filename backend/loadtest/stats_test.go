@@ -89,21 +89,27 @@ func sampleReport() *Report {
 		{Mode: "direct", Sessions: 1, Calls: 100, Throughput: 4000, P50Ms: 0.2, P90Ms: 0.4, P99Ms: 1, MaxMs: 2},
 		{Mode: "gateway-http", Sessions: 8, Calls: 100, Errors: 3, FirstError: "tool error: boom", Throughput: 3000, P50Ms: 2, P90Ms: 4, P99Ms: 8, MaxMs: 20},
 		{Mode: "direct", Sessions: 8, Calls: 100, Throughput: 5000, P50Ms: 1, P90Ms: 2, P99Ms: 5, MaxMs: 6},
+		{Mode: "direct-each", Sessions: 8, Calls: 100, Throughput: 2000, P50Ms: 3, P90Ms: 6, P99Ms: 12, MaxMs: 30},
 	}}
 }
 
 func TestCompareSetsGatewayAgainstDirectAtEachLevel(t *testing.T) {
 	r := sampleReport()
 	r.Compare()
-	if len(r.Comparisons) != 2 {
+	// direct-each ran at 8 sessions only, so it is the baseline there only.
+	if len(r.Comparisons) != 3 {
 		t.Fatalf("comparisons: %+v", r.Comparisons)
 	}
-	one, eight := r.Comparisons[0], r.Comparisons[1]
-	if one.Sessions != 1 || one.ThroughputPct != 25 || !near(one.AddedP50Ms, 0.6) || !near(one.AddedP99Ms, 2) {
+	one, eight, eachEight := r.Comparisons[0], r.Comparisons[1], r.Comparisons[2]
+	if one.Baseline != "direct" || one.Sessions != 1 || one.ThroughputPct != 25 || !near(one.AddedP50Ms, 0.6) || !near(one.AddedP99Ms, 2) {
 		t.Errorf("1 session: %+v", one)
 	}
-	if eight.Sessions != 8 || eight.ThroughputPct != 60 || !near(eight.AddedP50Ms, 1) || !near(eight.AddedP99Ms, 3) {
+	if eight.Baseline != "direct" || eight.Sessions != 8 || eight.ThroughputPct != 60 || !near(eight.AddedP50Ms, 1) || !near(eight.AddedP99Ms, 3) {
 		t.Errorf("8 sessions: %+v", eight)
+	}
+	if eachEight.Baseline != "direct-each" || eachEight.Sessions != 8 || eachEight.ThroughputPct != 150 ||
+		!near(eachEight.AddedP50Ms, -1) || !near(eachEight.AddedP99Ms, -4) {
+		t.Errorf("8 sessions against direct-each: %+v", eachEight)
 	}
 }
 
@@ -118,7 +124,7 @@ func TestTableShowsEveryRowAndTheFirstErrors(t *testing.T) {
 	}
 	out := b.String()
 	lines := strings.Split(out, "\n")
-	// Header and four rows, then a blank line, the comparisons and the
+	// Header and five rows, then a blank line, the comparisons and the
 	// error line.
 	for i, want := range []string{
 		"mode sessions calls calls/s p50 ms p90 ms p99 ms max ms errors gw CPU% gw RSS MB upstream CPU% bridges CPU% client CPU%",
@@ -126,17 +132,19 @@ func TestTableShowsEveryRowAndTheFirstErrors(t *testing.T) {
 		"direct 1 100 4000 0.200 0.400 1.000 2.000 0 - - - - 0",
 		"gateway-http 8 100 3000 2.000 4.000 8.000 20.000 3 - - - - 0",
 		"direct 8 100 5000 1.000 2.000 5.000 6.000 0 - - - - 0",
+		"direct-each 8 100 2000 3.000 6.000 12.000 30.000 0 - - - - 0",
 		"",
-		"vs direct sessions calls/s % of direct added p50 ms added p99 ms",
-		"gateway-http 1 25% +0.600 +2.000",
-		"gateway-http 8 60% +1.000 +3.000",
+		"compared with sessions calls/s % of it added p50 ms added p99 ms",
+		"gateway-http direct 1 25% +0.600 +2.000",
+		"gateway-http direct 8 60% +1.000 +3.000",
+		"gateway-http direct-each 8 150% -1.000 -4.000",
 		"gateway-http, 8 sessions: 3 errors, the first: tool error: boom",
 	} {
 		if got := strings.Join(strings.Fields(lines[i]), " "); got != want {
 			t.Errorf("line %d: got %q, want %q", i, got, want)
 		}
 	}
-	for i := 1; i < 5; i++ {
+	for i := 1; i < 6; i++ {
 		if len(lines[i]) != len(lines[0]) {
 			t.Errorf("rows are not aligned:\n%s", out)
 			break

@@ -5,9 +5,11 @@
 //	gateway-http   streamable HTTP to Switchboard's /mcp
 //	gateway-stdio  through `switchboard stdio` bridges (one process per
 //	               session), which relay to Switchboard over its socket
-//	direct         the same upstream with no gateway: over stdio (one
+//	direct         the same upstream with no gateway: over stdio, one
 //	               process shared by all sessions, as behind the gateway;
-//	               --direct-each gives each session its own) or over HTTP
+//	               or over HTTP
+//	direct-each    over stdio, one upstream process per session, as
+//	               separate AI clients without a gateway each start their own
 //
 // for every concurrency level given, and reports throughput, latency
 // percentiles, errors, and the CPU and memory of Switchboard, the upstream,
@@ -54,7 +56,7 @@ const (
 	modeStdio = "gateway-stdio"
 )
 
-var allModes = []string{modeHTTP, modeStdio, loadtest.ModeDirect}
+var allModes = []string{modeHTTP, modeStdio, loadtest.ModeDirect, loadtest.ModeDirectEach}
 
 // serverName is the upstream's name in a Switchboard the tool starts.
 const serverName = "load"
@@ -68,7 +70,6 @@ type options struct {
 	upstreams                              int
 	tool, args                             string
 	timeout                                time.Duration
-	directEach                             bool
 	url, home, server                      string
 	pid                                    int
 	switchboard, testserver, testdeps      string
@@ -91,7 +92,6 @@ func main() {
 	flag.StringVar(&o.tool, "tool", "echo", "the upstream's tool to call (through Switchboard it is SERVER__TOOL)")
 	flag.StringVar(&o.args, "args", "", `the tool's arguments as JSON (default {"text":"ping"} for the test server, {"message":"ping"} for server-everything)`)
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Second, "timeout of each call")
-	flag.BoolVar(&o.directEach, "direct-each", false, "direct over stdio: start one upstream per session instead of one shared by all")
 	flag.StringVar(&o.url, "url", "", "target a running Switchboard at this /mcp URL instead of starting one")
 	flag.StringVar(&o.home, "home", "", "with --url: that Switchboard's home folder (for gateway-stdio, and to find its pid)")
 	flag.StringVar(&o.server, "server", serverName, "with --url: the upstream's server name in that Switchboard")
@@ -163,11 +163,19 @@ func run(ctx context.Context, o options) (bad bool, err error) {
 	// be called directly.
 	attached := o.url != ""
 	up := &loadtest.Upstream{Name: o.server + " at " + o.url}
-	if !attached || slices.Contains(modes, loadtest.ModeDirect) {
+	if !attached || slices.ContainsFunc(modes, loadtest.IsDirect) {
 		if up, err = startUpstream(ctx, o, bins, tmp, wrap); err != nil {
 			return false, err
 		}
 		defer up.Stop()
+	}
+	if up.URL != "" && slices.Contains(modes, loadtest.ModeDirectEach) {
+		// Over HTTP every session of direct has its own MCP session
+		// already; there is no process per client to start.
+		if o.modes != strings.Join(allModes, ",") {
+			return false, fmt.Errorf("--modes: %s is for a stdio upstream; %s is an HTTP one, where %s already gives each session its own", loadtest.ModeDirectEach, up.Name, loadtest.ModeDirect)
+		}
+		modes = slices.DeleteFunc(modes, func(m string) bool { return m == loadtest.ModeDirectEach })
 	}
 	args := defaultArgs(o)
 	if o.args != "" {
@@ -233,8 +241,8 @@ levels:
 					}
 					return loadtest.Descendants(sb.PID())
 				}
-			case loadtest.ModeDirect:
-				spec.Target = up.Direct(o.directEach, wrap)
+			case loadtest.ModeDirect, loadtest.ModeDirectEach:
+				spec.Target = up.Direct(mode == loadtest.ModeDirectEach, wrap)
 				spec.Upstream = func(p *loadtest.Pool) []int {
 					if pids := up.PIDs(); pids != nil {
 						return pids

@@ -13,11 +13,12 @@ import (
 
 // TestShortRun makes a small real run of every mode against our test
 // server over stdio: 2 sessions, 200 measured calls each, through a
-// Switchboard the tool starts, through its stdio bridge and directly.
+// Switchboard the tool starts, through its stdio bridge, and directly with
+// the upstream shared and with one per session.
 func TestShortRun(t *testing.T) {
 	dir := t.TempDir()
 	o := options{
-		upstream: "testserver-stdio", modes: "gateway-http,gateway-stdio,direct", sessions: "2",
+		upstream: "testserver-stdio", modes: "gateway-http,gateway-stdio,direct,direct-each", sessions: "2",
 		calls: 200, warmup: 10, tool: "echo", timeout: 30 * time.Second, server: serverName,
 		jsonPath: filepath.Join(dir, "load.json"), plotPath: filepath.Join(dir, "latency.png"),
 	}
@@ -39,7 +40,7 @@ func TestShortRun(t *testing.T) {
 	if err := json.Unmarshal(raw, &rep); err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Results) != 3 {
+	if len(rep.Results) != 4 {
 		t.Fatalf("want a result per mode, got %+v", rep.Results)
 	}
 	for _, r := range rep.Results {
@@ -52,7 +53,7 @@ func TestShortRun(t *testing.T) {
 		if r.UpstreamCPUPct == nil {
 			t.Errorf("%s: no upstream CPU", r.Mode)
 		}
-		gateway := r.Mode != loadtest.ModeDirect
+		gateway := !loadtest.IsDirect(r.Mode)
 		if (r.GatewayCPUPct != nil) != gateway || (r.GatewayRSSPeakMB != nil) != gateway {
 			t.Errorf("%s: gateway CPU %v, RSS %v", r.Mode, r.GatewayCPUPct, r.GatewayRSSPeakMB)
 		}
@@ -63,8 +64,8 @@ func TestShortRun(t *testing.T) {
 			t.Errorf("%s: bridges CPU %v", r.Mode, r.BridgesCPUPct)
 		}
 	}
-	if len(rep.Comparisons) != 2 {
-		t.Errorf("want both gateway modes compared with direct, got %+v", rep.Comparisons)
+	if len(rep.Comparisons) != 4 {
+		t.Errorf("want both gateway modes compared with both direct modes, got %+v", rep.Comparisons)
 	}
 	if st, err := os.Stat(o.plotPath); err != nil || st.Size() == 0 {
 		t.Errorf("no plot: %v", err)
