@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"switchboard/backend/fsutil"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -141,7 +142,7 @@ func (m *Manager) Backup(keep int) (string, error) {
 		return "", fmt.Errorf("creating backup folder: %w", err)
 	}
 	name := filepath.Join(dir, "config-"+time.Now().UTC().Format("20060102T150405.000000000Z")+".json")
-	if err := writeAtomic(name, data); err != nil {
+	if err := fsutil.WriteFileAtomic(name, data, 0o600); err != nil {
 		return "", fmt.Errorf("writing backup: %w", err)
 	}
 	entries, err := os.ReadDir(dir)

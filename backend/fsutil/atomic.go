@@ -12,7 +12,9 @@ import (
 // WriteFileAtomic writes data to path with mode, through a temporary file
 // in the same folder (created if missing, mode 0700) and a rename, so a
 // reader sees the old file or the new one, never half of one, and two
-// writers never share a temporary file.
+// writers never share a temporary file. The data is synced before the
+// rename, and the folder after it where the platform can, so a crash or a
+// power cut leaves the old file or the new one.
 func WriteFileAtomic(path string, data []byte, mode fs.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
@@ -37,5 +39,13 @@ func WriteFileAtomic(path string, data []byte, mode fs.FileMode) error {
 	if err := os.Chmod(tmp, mode); err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	// Make the rename itself durable; not every platform can sync a folder.
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return nil
 }
