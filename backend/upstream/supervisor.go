@@ -585,32 +585,49 @@ func (c *conn) close(log *slog.Logger) {
 	c.cancel()
 }
 
+// fetchCatalog lists what the server offers. The lists are asked for at
+// once, not one after the other: each is a round trip to a process that may
+// be starting on a busy machine with many others, and a server is ready
+// only when it has answered all of them.
 func fetchCatalog(ctx context.Context, c *client.Client, res *mcp.InitializeResult) (*Catalog, error) {
 	cat := &Catalog{Capabilities: res.Capabilities, Info: res.ServerInfo, Instructions: res.Instructions}
+	var wg sync.WaitGroup
+	var toolsErr, promptsErr, resourcesErr error
 	if res.Capabilities.Tools != nil {
-		tools, e := listToolsRaw(ctx, c)
-		if e != nil {
-			return nil, fmt.Errorf("tools/list: %w", e)
-		}
-		cat.Tools = tools
+		wg.Go(func() {
+			cat.Tools, toolsErr = listToolsRaw(ctx, c)
+		})
 	}
 	if res.Capabilities.Prompts != nil {
-		r, e := c.ListPrompts(ctx, mcp.ListPromptsRequest{})
-		if e != nil {
-			return nil, fmt.Errorf("prompts/list: %w", e)
-		}
-		cat.Prompts = r.Prompts
+		wg.Go(func() {
+			r, e := c.ListPrompts(ctx, mcp.ListPromptsRequest{})
+			if promptsErr = e; e == nil {
+				cat.Prompts = r.Prompts
+			}
+		})
 	}
 	if res.Capabilities.Resources != nil {
-		r, e := c.ListResources(ctx, mcp.ListResourcesRequest{})
-		if e != nil {
-			return nil, fmt.Errorf("resources/list: %w", e)
-		}
-		cat.Resources = r.Resources
-		t, e := c.ListResourceTemplates(ctx, mcp.ListResourceTemplatesRequest{})
-		if e == nil { // templates are optional even when resources are offered
-			cat.Templates = t.ResourceTemplates
-		}
+		wg.Go(func() {
+			r, e := c.ListResources(ctx, mcp.ListResourcesRequest{})
+			if resourcesErr = e; e == nil {
+				cat.Resources = r.Resources
+			}
+		})
+		wg.Go(func() {
+			// Templates are optional even when resources are offered.
+			if t, e := c.ListResourceTemplates(ctx, mcp.ListResourceTemplatesRequest{}); e == nil {
+				cat.Templates = t.ResourceTemplates
+			}
+		})
+	}
+	wg.Wait()
+	switch {
+	case toolsErr != nil:
+		return nil, fmt.Errorf("tools/list: %w", toolsErr)
+	case promptsErr != nil:
+		return nil, fmt.Errorf("prompts/list: %w", promptsErr)
+	case resourcesErr != nil:
+		return nil, fmt.Errorf("resources/list: %w", resourcesErr)
 	}
 	return cat, nil
 }
