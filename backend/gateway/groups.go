@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -345,15 +346,25 @@ func (gr *groupRuntime) breakerChanged(e groups.BreakerEvent) {
 // forwardGroup sends one call of a group's tool to a member, and on to
 // another member while the call fails and the tool is safe to retry.
 func (e *endpoint) forwardGroup(ctx context.Context, t target, args json.RawMessage, clientMeta *mcp.Meta, sink *fastSink) (json.RawMessage, *mcp.JSONRPCErrorDetails, error) {
+	start := time.Now()
+	// refused records a call that no member was sent; a call a member took
+	// is recorded by forwardRaw, with the member.
+	refused := func(err error) (json.RawMessage, *mcp.JSONRPCErrorDetails, error) {
+		e.g.recordCall(ctx, target{name: t.name, group: t.group}, args, start, nil, false, err)
+		return nil, nil, err
+	}
 	gr := e.g.groupRuntime(t.group)
 	if gr == nil {
-		return nil, nil, fmt.Errorf("%w: group %q has been removed from the config", upstream.ErrUnavailable, t.group)
+		return refused(fmt.Errorf("%w: group %q has been removed from the config", upstream.ErrUnavailable, t.group))
 	}
 	cfg := gr.cfg.Load()
 	tbl := gr.table.Load()
 	holders := tbl.holders[t.name]
 	var tried []string
 	var lastErr error
+	// outOfScope is why the caller's key may not use a member that could
+	// take the call, when one is left out for that.
+	var outOfScope string
 	for attempt := 0; ; attempt++ {
 		// One look at each member per attempt: it gives both the group's
 		// state (on the first) and the members that can take this call.
@@ -368,23 +379,32 @@ func (e *endpoint) forwardGroup(ctx context.Context, t target, args json.RawMess
 			if !slices.Contains(holders, m.Server) || slices.Contains(tried, m.Server) {
 				continue
 			}
-			if ok, _ := e.g.inScope(ctx, target{server: m.Server, name: t.name}); !ok {
+			if ok, why := e.g.inScope(ctx, target{server: m.Server, name: t.name}); !ok {
+				if outOfScope == "" {
+					outOfScope = why
+				}
 				continue
 			}
 			able = append(able, m)
 		}
 		if attempt == 0 && gr.setState(groups.StateOf(in, len(members), cfg.MinHealthyMembers())) == groups.Unavailable {
-			return nil, nil, fmt.Errorf("%w: group %q is unavailable: %s; it needs %d in service (min_healthy)",
-				upstream.ErrUnavailable, gr.id, gr.membersReport(), cfg.MinHealthyMembers())
+			return refused(fmt.Errorf("%w: group %q is unavailable: %s; it needs %d in service (min_healthy)",
+				upstream.ErrUnavailable, gr.id, gr.membersReport(), cfg.MinHealthyMembers()))
 		}
 		m := gr.pool.Pick(able)
 		if m == nil {
-			if lastErr != nil {
+			switch {
+			case lastErr != nil:
+				// Each failed attempt is recorded already.
 				return nil, nil, fmt.Errorf("group %q: tool %q failed on member(s) %s and no other member can take it: %w",
 					gr.id, t.name, strings.Join(tried, ", "), lastErr)
+			case attempt == 0 && outOfScope != "":
+				// Every member in service that has the tool is outside the
+				// caller's scope: a refusal, not an outage.
+				return refused(fmt.Errorf("%w: group %q: tool %q: %s", ErrDenied, gr.id, t.name, outOfScope))
 			}
-			return nil, nil, fmt.Errorf("%w: group %q: no member can take tool %q now (%s)",
-				upstream.ErrUnavailable, gr.id, t.name, gr.holdersReport(holders))
+			return refused(fmt.Errorf("%w: group %q: no member can take tool %q now (%s)",
+				upstream.ErrUnavailable, gr.id, t.name, gr.holdersReport(holders)))
 		}
 		tried = append(tried, m.Server)
 		res, rpcErr, err := e.forwardRaw(ctx, target{server: m.Server, name: t.name, group: gr.id}, args, clientMeta, sink)

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -161,6 +162,49 @@ func TestGroupCallsStayInScope(t *testing.T) {
 		if got := resultText(callTool(t, c, "pid", nil)); got != a {
 			t.Fatalf("a caller limited to a had a call served by %s", got)
 		}
+	}
+}
+
+// A caller whose scope leaves out every member is refused, and the refusal
+// is recorded as denied, not as an outage of the group. As in the daemon, a
+// call guard is set, so a call outside the scope is refused and recorded
+// instead of answered "not found".
+func TestGroupCallOutsideTheCallersScopeIsDenied(t *testing.T) {
+	h := newGroupHarness(t, &config.Config{
+		Servers: map[string]*config.Server{"a": stdioServer(t), "b": stdioServer(t)},
+		Groups:  map[string]*config.Group{"pool": {Members: members(member("a", 1, 0), member("b", 1, 0))}},
+	}, func(o *gateway.Options) {
+		o.CallGuard = func(context.Context, string, string, json.RawMessage) error { return nil }
+	})
+	onlyC := gateway.Guarded(h.gw.Handler(), func(r *http.Request) (context.Context, *gateway.GuardError) {
+		return gateway.WithToolScope(r.Context(), func(server, tool string) (bool, string) {
+			return server == "c", "the key may use server c only"
+		}), nil
+	})
+	srv := httptest.NewServer(onlyC)
+	t.Cleanup(srv.Close)
+	tr, err := transport.NewStreamableHTTP(srv.URL+"/mcp/groups/pool", transport.WithContinuousListening())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client.NewClient(tr, client.WithLegacyProtocolOnly())
+	testdeps.Initialize(t, c, "scoped")
+	before := h.memberInfo("pool", "a").CallsTotal + h.memberInfo("pool", "b").CallsTotal
+	res := callTool(t, c, "pid", nil)
+	if text := resultText(res); !res.IsError || !strings.Contains(text, "the key may use server c only") {
+		t.Fatalf("a call outside the caller's scope answered %q (isError %v)", text, res.IsError)
+	}
+	if after := h.memberInfo("pool", "a").CallsTotal + h.memberInfo("pool", "b").CallsTotal; after != before {
+		t.Fatal("a call outside the caller's scope reached a member")
+	}
+	var outcomes []string
+	for _, r := range h.rec.all() {
+		if r.Group == "pool" && r.Tool == "pid" {
+			outcomes = append(outcomes, r.Outcome)
+		}
+	}
+	if !slices.Equal(outcomes, []string{"denied"}) {
+		t.Fatalf("records of the call: %v, want one denied", outcomes)
 	}
 }
 

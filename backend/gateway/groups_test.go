@@ -46,11 +46,15 @@ type groupHarness struct {
 	rec *recorder
 }
 
-func newGroupHarness(t *testing.T, cfg *config.Config) *groupHarness {
+func newGroupHarness(t *testing.T, cfg *config.Config, with ...func(*gateway.Options)) *groupHarness {
 	t.Helper()
 	bus := events.New(4096)
 	rec := &recorder{}
-	gw := gateway.New(gateway.Options{Logger: testLogger(t), Events: bus, Recorder: rec})
+	opts := gateway.Options{Logger: testLogger(t), Events: bus, Recorder: rec}
+	for _, f := range with {
+		f(&opts)
+	}
+	gw := gateway.New(opts)
 	srv := httptest.NewServer(gw.Handler())
 	h := &groupHarness{harness: &harness{t: t, gw: gw, srv: srv}, bus: bus, rec: rec}
 	t.Cleanup(func() {
@@ -351,6 +355,16 @@ func TestGroupUnavailableBelowMinHealthy(t *testing.T) {
 	}
 	if after := h.memberInfo("pool", "a").CallsTotal; after != before {
 		t.Fatalf("a call reached member a although the group is unavailable")
+	}
+	// The refused call is in the activity log, under the group.
+	var recorded bool
+	for _, r := range h.rec.all() {
+		if r.Group == "pool" && r.Tool == "pid" && r.Server == "" && r.Outcome == "unavailable" && strings.Contains(r.Error, "min_healthy") {
+			recorded = true
+		}
+	}
+	if !recorded {
+		t.Fatalf("no unavailable record of the refused call: %+v", h.rec.all())
 	}
 }
 
