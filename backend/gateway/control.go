@@ -34,7 +34,10 @@ func (g *Gateway) StopServer(name, reason string) error {
 		return err
 	}
 	u.StopWithReason(reason)
-	// A stop tells no hook; the groups' states follow from it.
+	// A stop calls no hook of the server's (so that removing a server or
+	// closing the gateway does not report every server as stopped): the
+	// state event and the groups' states that follow from it are made here.
+	g.stateChanged(u)
 	g.kick()
 	return nil
 }

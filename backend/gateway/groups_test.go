@@ -19,6 +19,7 @@ import (
 	"switchboard/backend/gateway"
 	"switchboard/backend/groups"
 	"switchboard/backend/store"
+	"switchboard/backend/upstream"
 )
 
 // recorder keeps the activity records the gateway writes.
@@ -330,6 +331,21 @@ func TestGroupBreakerOpensThenHalfOpensAndCloses(t *testing.T) {
 		return h.memberInfo("pool", "a").Breaker.State == groups.Closed
 	})
 	nextEvent(t, sub, events.GroupBreaker, breakerIs("a", groups.Closed))
+}
+
+// Stopping a server through the gateway is announced like any change of
+// its state, with the reason, for the panel, the tray and the groups.
+func TestStopServerPublishesTheStoppedState(t *testing.T) {
+	h := newGroupHarness(t, &config.Config{Servers: map[string]*config.Server{"a": stdioServer(t)}})
+	sub, _ := h.bus.Subscribe([]string{events.ServerState}, 64, 0)
+	defer sub.Close()
+	if err := h.gw.StopServer("a", "maintenance"); err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(t, sub, events.ServerState, func(d map[string]any) bool {
+		last, _ := d["last_error"].(string)
+		return d["state"] == upstream.StateStopped && strings.Contains(last, "maintenance")
+	})
 }
 
 func TestGroupUnavailableBelowMinHealthy(t *testing.T) {
