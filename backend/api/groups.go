@@ -1,12 +1,14 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/mark3labs/mcp-go/mcp"
 
 	"switchboard/backend/auth"
 	"switchboard/backend/config"
@@ -121,6 +123,9 @@ func (s *Server) registerGroups() {
 	s.handle(Route{Method: "DELETE", Path: "/api/v1/groups/:id/members/:member", Tag: "groups", Perm: auth.ServersWrite,
 		Summary:  "Remove a member (the server stays in mcpServers); answers with the group",
 		Response: GroupInfo{}}, s.removeGroupMember)
+	s.handle(Route{Method: "GET", Path: "/api/v1/groups/:id/tools", Tag: "groups", Perm: auth.ToolsRead,
+		Summary:  "A group's tools: each with its name on the group's endpoint and on /mcp ({group}__{tool}), the members that offer it, and whether a failed call is retried on another member",
+		Response: GroupToolList{}}, s.listGroupTools)
 	s.handle(Route{Method: "POST", Path: "/api/v1/groups/:id/rebalance", Tag: "groups", Perm: auth.ServersWrite,
 		Summary:  "Rebalance: restart the strategy's rotation and half-open every open breaker, so the next calls try those members at once",
 		Response: GroupInfo{}}, s.rebalanceGroup)
@@ -306,6 +311,44 @@ func (s *Server) answerGroup(c *fiber.Ctx, id string) error {
 		return errNoGroup(id)
 	}
 	return c.JSON(s.groupInfo(g))
+}
+
+// GroupTool is one tool of a group.
+type GroupTool struct {
+	Name        string             `json:"name"`     // on the group's endpoint, /mcp/groups/{id}
+	MCPName     string             `json:"mcp_name"` // on /mcp: {group}__{tool}
+	Title       string             `json:"title,omitempty"`
+	Description string             `json:"description"`
+	InputSchema json.RawMessage    `json:"input_schema"`
+	Annotations mcp.ToolAnnotation `json:"annotations"`
+	// Members offer the tool now, in config order; a call goes to one of
+	// them.
+	Members []string `json:"members"`
+	// Retryable: a call that fails on one member is sent to another (the
+	// tool is read-only or idempotent, or in the group's retry_tools).
+	Retryable bool `json:"retryable"`
+}
+
+// GroupToolList is the answer of GET /groups/{id}/tools.
+type GroupToolList struct {
+	Tools []GroupTool `json:"tools"`
+	Total int         `json:"total"`
+}
+
+func (s *Server) listGroupTools(c *fiber.Ctx) error {
+	id := c.Params("id")
+	tools, err := s.opts.Gateway.GroupTools(id)
+	if err != nil {
+		return errNoGroup(id)
+	}
+	out := GroupToolList{Tools: make([]GroupTool, 0, len(tools))}
+	for _, t := range tools {
+		out.Tools = append(out.Tools, GroupTool{Name: t.Tool.Name, MCPName: t.MCPName, Title: t.Tool.Title,
+			Description: t.Tool.Description, InputSchema: gateway.ToolInputSchema(t.Tool), Annotations: t.Tool.Annotations,
+			Members: t.Members, Retryable: t.Retryable})
+	}
+	out.Total = len(out.Tools)
+	return c.JSON(out)
 }
 
 func (s *Server) listGroups(c *fiber.Ctx) error {

@@ -76,6 +76,29 @@ func TestGroupsThroughTheAPI(t *testing.T) {
 	if !slices.Contains(names, "pool__echo") || slices.Contains(names, "alpha__echo") {
 		t.Fatalf("/mcp lists %v", names)
 	}
+	// The group's tools, with both their names and who offers them.
+	var gt api.GroupToolList
+	if r := h.req("GET", "/api/v1/groups/pool/tools", nil); r.Status != http.StatusOK {
+		t.Fatalf("group tools: %d %s", r.Status, r.Body)
+	} else {
+		r.JSON(t, &gt)
+	}
+	byName := map[string]api.GroupTool{}
+	for _, tl := range gt.Tools {
+		byName[tl.Name] = tl
+	}
+	if gt.Total != g.ToolCount || gt.Total != len(gt.Tools) {
+		t.Fatalf("group tools: total %d, %d listed, the group counts %d", gt.Total, len(gt.Tools), g.ToolCount)
+	}
+	if e := byName["echo"]; e.MCPName != "pool__echo" || !slices.Equal(e.Members, []string{"alpha", "beta"}) ||
+		e.Description == "" || len(e.InputSchema) == 0 || !e.Retryable {
+		t.Fatalf("the group's echo: %+v", e)
+	}
+	if byName["crash"].Retryable {
+		t.Fatalf("crash is neither read-only nor idempotent nor in retry_tools, yet retryable: %+v", byName["crash"])
+	}
+	h.req("GET", "/api/v1/groups/ghost/tools", nil).envelope(t, http.StatusNotFound, "GroupNotFound")
+
 	h.req("GET", "/api/v1/groups/pool", nil).JSON(t, &g)
 	if g.Members[0].CallsTotal+g.Members[1].CallsTotal != 1 {
 		t.Fatalf("after one call, the members count %d and %d calls", g.Members[0].CallsTotal, g.Members[1].CallsTotal)

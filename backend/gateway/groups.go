@@ -552,6 +552,34 @@ func (g *Gateway) Group(id string) (GroupInfo, error) {
 	return gr.info(), nil
 }
 
+// GroupTool is one tool of a group.
+type GroupTool struct {
+	Tool    mcp.Tool // as the first member in config order lists it; Name is its name on the group's endpoint
+	MCPName string   // its name on /mcp: {group}__{tool}
+	// Members offer it now (in the config, approved, the tool neither
+	// disabled nor held), in config order.
+	Members []string
+	// Retryable says a call that fails on one member is sent to another:
+	// the tool is read-only or idempotent, or in the group's retry_tools.
+	Retryable bool
+}
+
+// GroupTools lists a group's tools, sorted by name.
+func (g *Gateway) GroupTools(id string) ([]GroupTool, error) {
+	gr := g.groupRuntime(id)
+	if gr == nil {
+		return nil, fmt.Errorf("%w: %q is not in the config", ErrNoGroup, id)
+	}
+	cfg, tbl := gr.cfg.Load(), gr.table.Load()
+	out := make([]GroupTool, 0, len(tbl.tools))
+	for _, t := range tbl.tools {
+		out = append(out, GroupTool{Tool: t, MCPName: ExposedName(id, t.Name),
+			Members: slices.Clone(tbl.holders[t.Name]), Retryable: groups.SafeToRetry(t, cfg.RetryTools)})
+	}
+	slices.SortFunc(out, func(a, b GroupTool) int { return strings.Compare(a.Tool.Name, b.Tool.Name) })
+	return out, nil
+}
+
 // RebalanceGroup starts the group's strategy afresh and half-opens its open
 // breakers, so the next calls try those members again at once.
 func (g *Gateway) RebalanceGroup(id string) (GroupInfo, error) {
