@@ -60,7 +60,19 @@ the config file (or through /api/v1/groups).`,
 			return e.printGroup(cmd.OutOrStdout(), g)
 		}),
 	}
-	cmd.AddCommand(list, show, rebalance)
+	tools := &cobra.Command{
+		Use:   "tools ID",
+		Short: "List a group's tools: each one's name on /mcp, the members that offer it, and whether a failed call is retried",
+		Args:  cobra.ExactArgs(1),
+		RunE: e.run(func(ctx context.Context, c *client.Client, cmd *cobra.Command, args []string) error {
+			res, err := c.GroupTools(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return e.printGroupTools(cmd.OutOrStdout(), res.Tools)
+		}),
+	}
+	cmd.AddCommand(list, show, tools, rebalance)
 	return cmd
 }
 
@@ -109,6 +121,25 @@ func (e *env) printGroup(w io.Writer, g *api.GroupInfo) error {
 		}
 		t.row(m.Server, strconv.Itoa(m.Weight), strconv.Itoa(m.Priority), m.ServerState, eligible, breaker,
 			strconv.FormatInt(m.ActiveCalls, 10), strconv.FormatInt(m.CallsTotal, 10), strconv.FormatInt(m.FailuresTotal, 10))
+	}
+	return t.flush()
+}
+
+func (e *env) printGroupTools(w io.Writer, tools []api.GroupTool) error {
+	if e.json() {
+		return writeJSON(w, tools)
+	}
+	if len(tools) == 0 {
+		_, err := fmt.Fprintln(w, "No tools: no member in service offers one.")
+		return err
+	}
+	t := newTable(w, "TOOL", "ON /mcp", "MEMBERS", "RETRIED")
+	for _, tl := range tools {
+		retried := "no"
+		if tl.Retryable {
+			retried = "yes"
+		}
+		t.row(tl.Name, tl.MCPName, strings.Join(tl.Members, ","), retried)
 	}
 	return t.flush()
 }

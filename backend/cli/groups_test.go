@@ -47,6 +47,12 @@ func TestGroupsCommands(t *testing.T) {
 			t.Fatalf("groups show lacks %q:\n%s", want, out)
 		}
 	}
+	out = mustRun(t, home, "groups", "tools", "pool")
+	for _, want := range []string{"ON /mcp", "pool__echo", "a,b"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("groups tools lacks %q:\n%s", want, out)
+		}
+	}
 	var g struct {
 		ID      string `json:"id"`
 		Members []struct {

@@ -42,3 +42,9 @@ func (c *Client) DeleteGroup(ctx context.Context, id string) error {
 func (c *Client) RebalanceGroup(ctx context.Context, id string) (*api.GroupInfo, error) {
 	return postJSON[api.GroupInfo](ctx, c, "/api/v1/groups/"+seg(id)+"/rebalance", nil)
 }
+
+// GroupTools lists a group's tools with their names on the group's endpoint
+// and on /mcp, and the members that offer each.
+func (c *Client) GroupTools(ctx context.Context, id string) (*api.GroupToolList, error) {
+	return getJSON[api.GroupToolList](ctx, c, "/api/v1/groups/"+seg(id)+"/tools", nil)
+}
