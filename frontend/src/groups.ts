@@ -38,6 +38,19 @@ export interface Group {
   mcp_url?: string;
 }
 
+/** One tool of a group, as GET /api/v1/groups/{id}/tools lists it. */
+export interface GroupTool {
+  /** Its name on the group's own address. */
+  name: string;
+  /** Its name on the main address: {group}__{tool}. */
+  mcp_name: string;
+  description: string;
+  /** The members that offer it now, in config order. */
+  members: string[] | null;
+  /** A call that fails on one member is sent to another. */
+  retryable: boolean;
+}
+
 export const STRATEGIES: { id: string; label: string; hint: string }[] = [
   { id: 'round_robin', label: 'Round robin', hint: 'Each call goes to the next member in turn.' },
   { id: 'weighted_round_robin', label: 'Weighted round robin', hint: 'In turn, each member as often as its weight says; weight 0 is a spare.' },

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { errorText, seg, type ServerInfo, type SystemInfo } from '../api';
 import {
   BREAKER_WORDS, STRATEGIES, applyGroupEvent, emptyGroupForm, groupBody, groupFormFrom, groupURL, usesPriority, usesWeight,
-  type Group, type GroupForm, type GroupMember, type MemberForm,
+  type Group, type GroupForm, type GroupMember, type GroupTool, type MemberForm,
 } from '../groups';
 import { href } from '../router';
 import { ClientSnippets } from '../components/clientsnippets';
@@ -217,6 +217,51 @@ function MembersTable({ g }: { g: Group }) {
   );
 }
 
+/** The group's tools, loaded when the list is first opened and again on each opening. */
+function GroupTools({ g }: { g: Group }) {
+  const { api } = useApp();
+  const [open, setOpen] = useState(false);
+  return (
+    <details data-testid={`group-tools-${g.id}`} onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+      <summary>Tools{g.tool_count !== undefined ? ` (${g.tool_count})` : ''}</summary>
+      {open && <GroupToolsTable id={g.id} load={() => api.get<{ tools: GroupTool[] | null }>(`/api/v1/groups/${seg(g.id)}/tools`)} />}
+    </details>
+  );
+}
+
+function GroupToolsTable({ id, load }: { id: string; load: () => Promise<{ tools: GroupTool[] | null }> }) {
+  const list = useLoad(load, [id]);
+  if (list.error) return <ErrorBox error={list.error} />;
+  if (!list.data) return <Loading />;
+  const tools = list.data.tools ?? [];
+  if (tools.length === 0) return <p class="muted small">No member in service offers a tool now.</p>;
+  return (
+    <table class="table">
+      <thead>
+        <tr>
+          <th>Tool</th>
+          <th>On the main address</th>
+          <th>Offered by</th>
+          <th title="A call that fails on one member is sent to another: the tool is read-only or idempotent, or listed as retried">Retried</th>
+        </tr>
+      </thead>
+      <tbody>
+        {tools.map((t) => (
+          <tr key={t.name} data-tool={t.name}>
+            <td>
+              <span class="mono">{t.name}</span>
+              {t.description && <div class="muted small">{t.description}</div>}
+            </td>
+            <td class="mono small">{t.mcp_name}</td>
+            <td>{(t.members ?? []).join(', ')}</td>
+            <td>{t.retryable ? 'yes' : 'no'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function GroupCard(props: { g: Group; mcpURL: string; requireKey: boolean; onEdit: () => void; onChanged: (g: Group) => void; after: () => void }) {
   const { api } = useApp();
   const { g } = props;
@@ -287,6 +332,7 @@ function GroupCard(props: { g: Group; mcpURL: string; requireKey: boolean; onEdi
         </dd>
       </dl>
       <MembersTable g={g} />
+      <GroupTools g={g} />
       <ClientSnippets what="group" url={url} requireKey={props.requireKey} name={`switchboard-${g.id}`} testid="group-snippet">
         <p class="muted small">
           On the main address the group's tools are named <code>{g.id}__tool</code>{g.hide_members ? ", and its members' own tools are hidden there" : ''}.

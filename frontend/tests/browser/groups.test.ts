@@ -87,6 +87,20 @@ describe('groups', () => {
     await browser.shot(page, '49-groups');
   });
 
+  it("lists the group's tools with their names on the main address and who offers them", async () => {
+    const tools = card().getByTestId('group-tools-pool');
+    await tools.locator('summary').click();
+    const echo = tools.locator('tr[data-tool="echo"]');
+    await echo.waitFor();
+    expect(await echo.innerText()).toContain('pool__echo');
+    expect(await echo.innerText()).toContain('alpha, beta');
+    // echo is read-only, crash is neither read-only nor idempotent.
+    expect(await echo.locator('td').last().innerText()).toBe('yes');
+    expect(await tools.locator('tr[data-tool="crash"] td').last().innerText()).toBe('no');
+    await browser.shot(page, '49a-group-tools');
+    await tools.locator('summary').click();
+  });
+
   it('follows a member disabled and enabled elsewhere, without a reload', async () => {
     await sb.api('POST', '/api/v1/servers/beta/disable');
     await until('beta to show disabled', async () => (await memberState('beta')) === 'disabled');
