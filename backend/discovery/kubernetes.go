@@ -11,18 +11,20 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation"
-	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
 // KubernetesSource finds servers in services and pods annotated
-// mcp.switchboard.io/enabled: "true", through client-go.
+// mcp.switchboard.io/enabled: "true", through client-go's dynamic client
+// (the typed clientset would bring every API group into the binary and
+// register them all at start-up, for the two lists read here).
 type KubernetesSource struct {
 	cfg SourceConfig
 	// Client is the cluster to read; nil means the one the source's
 	// kubeconfig, context (or the cluster this process runs in) names.
-	// Tests give a fake clientset.
-	Client kubernetes.Interface
+	// Tests give a fake dynamic client.
+	Client dynamic.Interface
 }
 
 // kubeTimeout bounds each request to the API server: an unreachable cluster
@@ -49,7 +51,7 @@ func validateKubernetes(c *SourceConfig) error {
 // client connects as kubectl would: the source's kubeconfig, else
 // $KUBECONFIG, else ~/.kube/config; the source's context, else the file's
 // current one; and with no file at all, the cluster this process runs in.
-func (s *KubernetesSource) client() (kubernetes.Interface, error) {
+func (s *KubernetesSource) client() (dynamic.Interface, error) {
 	if s.Client != nil {
 		return s.Client, nil
 	}
@@ -69,7 +71,7 @@ func (s *KubernetesSource) client() (kubernetes.Interface, error) {
 	}
 	rc.Timeout = kubeTimeout
 	rc.UserAgent = "switchboard-discovery"
-	return kubernetes.NewForConfig(rc)
+	return dynamic.NewForConfig(rc)
 }
 
 func (s *KubernetesSource) Scan(ctx context.Context) ([]Found, []Problem, error) {

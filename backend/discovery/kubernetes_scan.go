@@ -10,7 +10,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 
 	"switchboard/backend/clientconfig"
 	"switchboard/backend/config"
@@ -47,55 +49,41 @@ const (
 // kubePageSize keeps one answer of a big cluster to a reasonable size.
 const kubePageSize = 500
 
+// The two resources the source lists, in the core group.
+var (
+	servicesResource = schema.GroupVersionResource{Version: "v1", Resource: "services"}
+	podsResource     = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
+)
+
 // scanKubernetes lists the annotated services and pods in namespace (every
 // namespace when empty) that match selector. Annotations cannot be
 // filtered by the API server, so every matching object is listed and the
 // annotation is checked here; label_selector narrows the listing.
-func scanKubernetes(ctx context.Context, cs kubernetes.Interface, namespace, selector string) ([]Found, []Problem, error) {
+func scanKubernetes(ctx context.Context, dc dynamic.Interface, namespace, selector string) ([]Found, []Problem, error) {
 	var found []Found
 	var problems []Problem
-	opts := metav1.ListOptions{LabelSelector: selector, Limit: kubePageSize}
-	for {
-		list, err := cs.CoreV1().Services(namespace).List(ctx, opts)
+	err := listAnnotated(ctx, dc, servicesResource, namespace, selector, func(svc *corev1.Service) {
+		f, err := serviceServer(svc)
 		if err != nil {
-			return nil, nil, fmt.Errorf("list services: %w", err)
+			problems = append(problems, Problem{Where: objectWhere("service", svc.ObjectMeta), Message: err.Error()})
+			return
 		}
-		for _, svc := range list.Items {
-			if !annotated(svc.Annotations) {
-				continue
-			}
-			f, err := serviceServer(&svc)
-			if err != nil {
-				problems = append(problems, Problem{Where: objectWhere("service", svc.ObjectMeta), Message: err.Error()})
-				continue
-			}
-			found = append(found, f)
-		}
-		if opts.Continue = list.Continue; opts.Continue == "" {
-			break
-		}
+		found = append(found, f)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("list services: %w", err)
 	}
-	opts.Continue = ""
 	var pods []Found
-	for {
-		list, err := cs.CoreV1().Pods(namespace).List(ctx, opts)
+	err = listAnnotated(ctx, dc, podsResource, namespace, selector, func(pod *corev1.Pod) {
+		f, err := podServer(pod)
 		if err != nil {
-			return nil, nil, fmt.Errorf("list pods: %w", err)
+			problems = append(problems, Problem{Where: objectWhere("pod", pod.ObjectMeta), Message: err.Error()})
+			return
 		}
-		for _, pod := range list.Items {
-			if !annotated(pod.Annotations) {
-				continue
-			}
-			f, err := podServer(&pod)
-			if err != nil {
-				problems = append(problems, Problem{Where: objectWhere("pod", pod.ObjectMeta), Message: err.Error()})
-				continue
-			}
-			pods = append(pods, f)
-		}
-		if opts.Continue = list.Continue; opts.Continue == "" {
-			break
-		}
+		pods = append(pods, f)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("list pods: %w", err)
 	}
 	// Of two objects claiming one name, a service wins over a pod and a
 	// running pod over one that is not: dedupe keeps the first.
@@ -107,6 +95,35 @@ func scanKubernetes(ctx context.Context, cs kubernetes.Interface, namespace, sel
 	})
 	found, problems = dedupe(append(found, pods...), problems)
 	return found, problems, nil
+}
+
+// listAnnotated lists resource in namespace (every namespace when empty)
+// that matches selector, page by page, and calls each with every object
+// carrying the enabled annotation, read into its typed form (T is
+// corev1.Service or corev1.Pod). Objects without the annotation, most of
+// a big cluster's pods, are not converted at all.
+func listAnnotated[T any](ctx context.Context, dc dynamic.Interface, resource schema.GroupVersionResource, namespace, selector string, each func(*T)) error {
+	opts := metav1.ListOptions{LabelSelector: selector, Limit: kubePageSize}
+	for {
+		list, err := dc.Resource(resource).Namespace(namespace).List(ctx, opts)
+		if err != nil {
+			return err
+		}
+		for i := range list.Items {
+			item := &list.Items[i]
+			if !annotated(item.GetAnnotations()) {
+				continue
+			}
+			obj := new(T)
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(item.Object, obj); err != nil {
+				return fmt.Errorf("%s/%s: %w", item.GetNamespace(), item.GetName(), err)
+			}
+			each(obj)
+		}
+		if opts.Continue = list.GetContinue(); opts.Continue == "" {
+			return nil
+		}
+	}
 }
 
 func boolCmp(a, b bool) int {

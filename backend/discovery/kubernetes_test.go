@@ -16,9 +16,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/dynamic/fake"
 	k8stesting "k8s.io/client-go/testing"
 )
 
@@ -45,10 +46,43 @@ func pod(ns, name string, phase corev1.PodPhase, ip string, annotations map[stri
 	}
 }
 
+// unstructuredOf is obj (a *corev1.Service or *corev1.Pod) as the dynamic
+// client holds it.
+func unstructuredOf(obj runtime.Object) *unstructured.Unstructured {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		panic(err)
+	}
+	u := &unstructured.Unstructured{Object: m}
+	u.SetAPIVersion("v1")
+	switch obj.(type) {
+	case *corev1.Service:
+		u.SetKind("Service")
+	case *corev1.Pod:
+		u.SetKind("Pod")
+	default:
+		panic(fmt.Sprintf("unstructuredOf(%T)", obj))
+	}
+	return u
+}
+
+// fakeCluster is a fake dynamic client holding objs, services and pods,
+// which it lists as the API server does.
+func fakeCluster(objs ...runtime.Object) *fake.FakeDynamicClient {
+	us := make([]runtime.Object, len(objs))
+	for i, o := range objs {
+		us[i] = unstructuredOf(o)
+	}
+	return fake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
+		servicesResource: "ServiceList",
+		podsResource:     "PodList",
+	}, us...)
+}
+
 // cluster is a fake cluster with what the tests below share: annotated
 // services and pods in two namespaces, and objects that must not be offered.
-func cluster() *fake.Clientset {
-	return fake.NewClientset(
+func cluster() *fake.FakeDynamicClient {
+	return fakeCluster(
 		service("tools", "github", map[string]string{"team": "ai"}, mcpAnnotations(map[string]string{AnnotationPort: "http", AnnotationTags: "git,code", AnnotationDescription: "GitHub tools"}),
 			corev1.ServicePort{Name: "metrics", Port: 9090}, corev1.ServicePort{Name: "http", Port: 8080}),
 		service("tools", "search", map[string]string{"team": "ai"}, mcpAnnotations(map[string]string{AnnotationTransport: "sse", AnnotationName: "web-search", AnnotationScheme: "https"}),
@@ -115,7 +149,7 @@ func TestKubernetesScanReadsAnnotatedServicesAndPods(t *testing.T) {
 
 func TestKubernetesPortsAndNames(t *testing.T) {
 	ctx := context.Background()
-	cs := fake.NewClientset(
+	cs := fakeCluster(
 		// A service and a pod both claim "shared": the service is offered.
 		service("a", "svc", nil, mcpAnnotations(map[string]string{AnnotationName: "shared"}), corev1.ServicePort{Port: 80}),
 		pod("a", "pod", corev1.PodRunning, "10.0.0.1", mcpAnnotations(map[string]string{AnnotationName: "shared", AnnotationPort: "8080"})),
@@ -150,7 +184,7 @@ func TestKubernetesPortsAndNames(t *testing.T) {
 }
 
 func TestKubernetesErrorsSayWhatToDo(t *testing.T) {
-	cs := fake.NewClientset()
+	cs := fakeCluster()
 	cs.PrependReactor("list", "services", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "services"}, "", errors.New(`User "dev" cannot list resource "services" at the cluster scope`))
 	})
@@ -220,7 +254,7 @@ func TestKubernetesSettingsAreValidated(t *testing.T) {
 }
 
 // kubeRig is a rig whose kubernetes sources read cs.
-func kubeRig(t *testing.T, cs *fake.Clientset) *rig {
+func kubeRig(t *testing.T, cs *fake.FakeDynamicClient) *rig {
 	t.Helper()
 	r := newRig(t)
 	m, err := New(Options{Store: r.store, Config: r.config, Build: func(c SourceConfig) (Source, error) {
@@ -240,7 +274,7 @@ func TestKubernetesSourceEndToEnd(t *testing.T) {
 	old := tick
 	tick = 20 * time.Millisecond
 	defer func() { tick = old }()
-	cs := fake.NewClientset(
+	cs := fakeCluster(
 		service("tools", "github", nil, mcpAnnotations(nil), corev1.ServicePort{Port: 8080}),
 		pod("tools", "worker", corev1.PodRunning, "10.244.0.9", mcpAnnotations(map[string]string{AnnotationPort: "3000"})),
 	)
@@ -277,17 +311,27 @@ func TestKubernetesSourceEndToEnd(t *testing.T) {
 	}
 
 	// A service created later is found by a scheduled scan.
-	if _, err := cs.CoreV1().Services("tools").Create(ctx, service("tools", "later", nil, mcpAnnotations(nil), corev1.ServicePort{Port: 80}), metav1.CreateOptions{}); err != nil {
+	services, pods := cs.Resource(servicesResource).Namespace("tools"), cs.Resource(podsResource).Namespace("tools")
+	if _, err := services.Create(ctx, unstructuredOf(service("tools", "later", nil, mcpAnnotations(nil), corev1.ServicePort{Port: 80})), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	waitPending(t, r.m, "later", func(p []Pending) bool { return byID(p, "k8s/later") != nil })
 
 	// The worker pod restarting (Pending) is not a removal; the service
 	// deleted is.
-	w, _ := cs.CoreV1().Pods("tools").Get(ctx, "worker", metav1.GetOptions{})
+	u, err := pods.Get(ctx, "worker", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w corev1.Pod
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &w); err != nil {
+		t.Fatal(err)
+	}
 	w.Status = corev1.PodStatus{Phase: corev1.PodPending}
-	cs.CoreV1().Pods("tools").UpdateStatus(ctx, w, metav1.UpdateOptions{})
-	if err := cs.CoreV1().Services("tools").Delete(ctx, "github", metav1.DeleteOptions{}); err != nil {
+	if _, err := pods.UpdateStatus(ctx, unstructuredOf(&w), metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := services.Delete(ctx, "github", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	p = waitPending(t, r.m, "github's removal", func(p []Pending) bool { return byID(p, "k8s/github") != nil })
@@ -303,7 +347,7 @@ func TestKubernetesSourceEndToEnd(t *testing.T) {
 }
 
 func TestKubernetesAdditiveKeepsServersOfDeletedServices(t *testing.T) {
-	cs := fake.NewClientset(service("tools", "github", nil, mcpAnnotations(nil), corev1.ServicePort{Port: 8080}))
+	cs := fakeCluster(service("tools", "github", nil, mcpAnnotations(nil), corev1.ServicePort{Port: 8080}))
 	r := kubeRig(t, cs)
 	if _, err := r.m.AddSource(SourceConfig{ID: "k8s", Kind: KindKubernetes, Enabled: true}); err != nil {
 		t.Fatal(err)
@@ -313,7 +357,7 @@ func TestKubernetesAdditiveKeepsServersOfDeletedServices(t *testing.T) {
 	if _, err := r.m.Approve("k8s/github"); err != nil {
 		t.Fatal(err)
 	}
-	cs.CoreV1().Services("tools").Delete(ctx, "github", metav1.DeleteOptions{})
+	cs.Resource(servicesResource).Namespace("tools").Delete(ctx, "github", metav1.DeleteOptions{})
 	if s, err := r.m.Scan(ctx, "k8s"); err != nil || s.Found != 0 || s.LastError != "" {
 		t.Fatalf("scan = %+v, %v", s, err)
 	}
@@ -325,7 +369,7 @@ func TestKubernetesAdditiveKeepsServersOfDeletedServices(t *testing.T) {
 // A cluster that refuses the listing is the source's error: nothing
 // offered, nothing proposed for removal.
 func TestKubernetesRefusedListIsAScanError(t *testing.T) {
-	cs := fake.NewClientset(service("tools", "github", nil, mcpAnnotations(nil), corev1.ServicePort{Port: 8080}))
+	cs := fakeCluster(service("tools", "github", nil, mcpAnnotations(nil), corev1.ServicePort{Port: 8080}))
 	r := kubeRig(t, cs)
 	r.m.AddSource(SourceConfig{ID: "k8s", Kind: KindKubernetes, Namespace: "tools", Mode: ModeAuthoritative, Enabled: true})
 	ctx := context.Background()
@@ -397,5 +441,125 @@ current-context: other
 		if c.path != want || c.selector != "team=ai" || c.auth != "Bearer dev-token" {
 			t.Fatalf("call %+v, want %s with the selector and the context's token", c, want)
 		}
+	}
+}
+
+// The real client's refusals, as an API server sends them (a Status, or a
+// proxy's bare answer), are recognised and say what to do.
+func TestKubernetesRefusalsThroughAKubeconfig(t *testing.T) {
+	cases := []struct {
+		name, namespace string
+		code            int
+		body            string
+		want            []string
+	}{
+		{"forbidden everywhere", "", http.StatusForbidden,
+			`{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"services is forbidden: User \"dev\" cannot list resource \"services\" in API group \"\" at the cluster scope","reason":"Forbidden","details":{"kind":"services"},"code":403}`,
+			[]string{"list services", `User "dev" cannot list resource "services"`, "cluster-wide, or set the source's namespace"}},
+		{"forbidden in a namespace", "tools", http.StatusForbidden,
+			`{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"services is forbidden: User \"dev\" cannot list resource \"services\" in API group \"\" in the namespace \"tools\"","reason":"Forbidden","details":{"kind":"services"},"code":403}`,
+			[]string{"list services", `in the namespace "tools"`, "list rights on them there"}},
+		{"unauthorized", "tools", http.StatusUnauthorized,
+			`{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}`,
+			[]string{"list services", "Unauthorized", "log in to the cluster again"}},
+		{"forbidden by a proxy", "", http.StatusForbidden, "access denied\n",
+			[]string{"list services", "cluster-wide, or set the source's namespace"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasPrefix(tc.body, "{") {
+					w.Header().Set("Content-Type", "application/json")
+				}
+				w.WriteHeader(tc.code)
+				fmt.Fprint(w, tc.body)
+			}))
+			defer api.Close()
+			kc := filepath.Join(t.TempDir(), "config")
+			os.WriteFile(kc, []byte(`apiVersion: v1
+kind: Config
+clusters:
+- name: dev
+  cluster: {server: "`+api.URL+`", insecure-skip-tls-verify: true}
+users:
+- name: dev
+  user: {token: "dev-token"}
+contexts:
+- name: dev
+  context: {cluster: dev, user: dev}
+current-context: dev
+`), 0o600)
+			s := &KubernetesSource{cfg: SourceConfig{ID: "k", Kind: KindKubernetes, Kubeconfig: kc, Namespace: tc.namespace}}
+			_, _, err := s.Scan(context.Background())
+			if err == nil {
+				t.Fatal("scan succeeded")
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+// A big listing comes in pages of kubePageSize: the continue token of one
+// page asks for the next, and every page's objects are read.
+func TestKubernetesListsPageByPage(t *testing.T) {
+	calls := make(chan string, 8)
+	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		calls <- r.URL.Path + "?limit=" + q.Get("limit") + "&continue=" + q.Get("continue")
+		var list runtime.Object
+		switch r.URL.Path + " " + q.Get("continue") {
+		case "/api/v1/services ":
+			list = &corev1.ServiceList{TypeMeta: metav1.TypeMeta{Kind: "ServiceList", APIVersion: "v1"}, ListMeta: metav1.ListMeta{Continue: "page-2"},
+				Items: []corev1.Service{*service("tools", "github", nil, mcpAnnotations(nil), corev1.ServicePort{Port: 8080})}}
+		case "/api/v1/services page-2":
+			list = &corev1.ServiceList{TypeMeta: metav1.TypeMeta{Kind: "ServiceList", APIVersion: "v1"},
+				Items: []corev1.Service{*service("data", "warehouse", nil, mcpAnnotations(nil), corev1.ServicePort{Port: 9000})}}
+		case "/api/v1/pods ":
+			list = &corev1.PodList{TypeMeta: metav1.TypeMeta{Kind: "PodList", APIVersion: "v1"},
+				Items: []corev1.Pod{*pod("tools", "scratch", corev1.PodRunning, "10.244.1.7", mcpAnnotations(map[string]string{AnnotationPort: "3000"}))}}
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(list)
+	}))
+	defer api.Close()
+	kc := filepath.Join(t.TempDir(), "config")
+	os.WriteFile(kc, []byte(`apiVersion: v1
+kind: Config
+clusters:
+- name: dev
+  cluster: {server: "`+api.URL+`", insecure-skip-tls-verify: true}
+users:
+- name: dev
+  user: {token: "dev-token"}
+contexts:
+- name: dev
+  context: {cluster: dev, user: dev}
+current-context: dev
+`), 0o600)
+	s := &KubernetesSource{cfg: SourceConfig{ID: "k", Kind: KindKubernetes, Kubeconfig: kc}}
+	found, problems, err := s.Scan(context.Background())
+	if err != nil || len(problems) != 0 {
+		t.Fatalf("scan: %v %v", err, problems)
+	}
+	got := byName(found)
+	if len(found) != 3 || got["github"].Server == nil || got["warehouse"].Server == nil || got["scratch"].Server == nil ||
+		got["warehouse"].Server.URL != "http://warehouse.data.svc.cluster.local:9000/mcp" || got["scratch"].Server.URL != "http://10.244.1.7:3000/mcp" {
+		t.Fatalf("found %+v, want github, warehouse and scratch", found)
+	}
+	close(calls)
+	var asked []string
+	for c := range calls {
+		asked = append(asked, c)
+	}
+	want := []string{"/api/v1/services?limit=500&continue=", "/api/v1/services?limit=500&continue=page-2", "/api/v1/pods?limit=500&continue="}
+	if strings.Join(asked, " ") != strings.Join(want, " ") {
+		t.Fatalf("asked %v, want %v", asked, want)
 	}
 }
