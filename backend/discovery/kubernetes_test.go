@@ -475,20 +475,7 @@ func TestKubernetesRefusalsThroughAKubeconfig(t *testing.T) {
 				fmt.Fprint(w, tc.body)
 			}))
 			defer api.Close()
-			kc := filepath.Join(t.TempDir(), "config")
-			os.WriteFile(kc, []byte(`apiVersion: v1
-kind: Config
-clusters:
-- name: dev
-  cluster: {server: "`+api.URL+`", insecure-skip-tls-verify: true}
-users:
-- name: dev
-  user: {token: "dev-token"}
-contexts:
-- name: dev
-  context: {cluster: dev, user: dev}
-current-context: dev
-`), 0o600)
+			kc := devKubeconfig(t, api.URL)
 			s := &KubernetesSource{cfg: SourceConfig{ID: "k", Kind: KindKubernetes, Kubeconfig: kc, Namespace: tc.namespace}}
 			_, _, err := s.Scan(context.Background())
 			if err == nil {
@@ -529,20 +516,7 @@ func TestKubernetesListsPageByPage(t *testing.T) {
 		json.NewEncoder(w).Encode(list)
 	}))
 	defer api.Close()
-	kc := filepath.Join(t.TempDir(), "config")
-	os.WriteFile(kc, []byte(`apiVersion: v1
-kind: Config
-clusters:
-- name: dev
-  cluster: {server: "`+api.URL+`", insecure-skip-tls-verify: true}
-users:
-- name: dev
-  user: {token: "dev-token"}
-contexts:
-- name: dev
-  context: {cluster: dev, user: dev}
-current-context: dev
-`), 0o600)
+	kc := devKubeconfig(t, api.URL)
 	s := &KubernetesSource{cfg: SourceConfig{ID: "k", Kind: KindKubernetes, Kubeconfig: kc}}
 	found, problems, err := s.Scan(context.Background())
 	if err != nil || len(problems) != 0 {
@@ -562,4 +536,28 @@ current-context: dev
 	if strings.Join(asked, " ") != strings.Join(want, " ") {
 		t.Fatalf("asked %v, want %v", asked, want)
 	}
+}
+
+// devKubeconfig writes a kubeconfig whose one context, dev, reaches the API
+// server at url with a token, and returns its path.
+func devKubeconfig(t *testing.T, url string) string {
+	t.Helper()
+	kc := filepath.Join(t.TempDir(), "config")
+	err := os.WriteFile(kc, []byte(`apiVersion: v1
+kind: Config
+clusters:
+- name: dev
+  cluster: {server: "`+url+`", insecure-skip-tls-verify: true}
+users:
+- name: dev
+  user: {token: "dev-token"}
+contexts:
+- name: dev
+  context: {cluster: dev, user: dev}
+current-context: dev
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kc
 }

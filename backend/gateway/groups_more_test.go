@@ -144,19 +144,7 @@ func TestGroupCallsStayInScope(t *testing.T) {
 		Servers: map[string]*config.Server{"a": stdioServer(t), "b": stdioServer(t)},
 		Groups:  map[string]*config.Group{"pool": {Members: members(member("a", 1, 0), member("b", 1, 0))}},
 	})
-	onlyA := gateway.Guarded(h.gw.Handler(), func(r *http.Request) (context.Context, *gateway.GuardError) {
-		return gateway.WithToolScope(r.Context(), func(server, tool string) (bool, string) {
-			return server == "a", "only server a is in scope"
-		}), nil
-	})
-	srv := httptest.NewServer(onlyA)
-	t.Cleanup(srv.Close)
-	tr, err := transport.NewStreamableHTTP(srv.URL+"/mcp/groups/pool", transport.WithContinuousListening())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := client.NewClient(tr, client.WithLegacyProtocolOnly())
-	testdeps.Initialize(t, c, "scoped")
+	c := scopedClient(t, h, "/mcp/groups/pool", "a", "only server a is in scope")
 	a := h.pidOf("a")
 	for range 4 {
 		if got := resultText(callTool(t, c, "pid", nil)); got != a {
@@ -176,19 +164,7 @@ func TestGroupCallOutsideTheCallersScopeIsDenied(t *testing.T) {
 	}, func(o *gateway.Options) {
 		o.CallGuard = func(context.Context, string, string, json.RawMessage) error { return nil }
 	})
-	onlyC := gateway.Guarded(h.gw.Handler(), func(r *http.Request) (context.Context, *gateway.GuardError) {
-		return gateway.WithToolScope(r.Context(), func(server, tool string) (bool, string) {
-			return server == "c", "the key may use server c only"
-		}), nil
-	})
-	srv := httptest.NewServer(onlyC)
-	t.Cleanup(srv.Close)
-	tr, err := transport.NewStreamableHTTP(srv.URL+"/mcp/groups/pool", transport.WithContinuousListening())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := client.NewClient(tr, client.WithLegacyProtocolOnly())
-	testdeps.Initialize(t, c, "scoped")
+	c := scopedClient(t, h, "/mcp/groups/pool", "c", "the key may use server c only")
 	before := h.memberInfo("pool", "a").CallsTotal + h.memberInfo("pool", "b").CallsTotal
 	res := callTool(t, c, "pid", nil)
 	if text := resultText(res); !res.IsError || !strings.Contains(text, "the key may use server c only") {
@@ -248,4 +224,24 @@ func TestGroupRebalanceRetriesAnOpenMemberAtOnce(t *testing.T) {
 	if _, err := h.gw.RebalanceGroup("nope"); !errors.Is(err, gateway.ErrNoGroup) {
 		t.Fatalf("rebalance of an unknown group: %v", err)
 	}
+}
+
+// scopedClient connects to path as a caller whose key may use server only;
+// a tool of another server is refused with why.
+func scopedClient(t *testing.T, h *groupHarness, path, server, why string) *client.Client {
+	t.Helper()
+	scoped := gateway.Guarded(h.gw.Handler(), func(r *http.Request) (context.Context, *gateway.GuardError) {
+		return gateway.WithToolScope(r.Context(), func(s, tool string) (bool, string) {
+			return s == server, why
+		}), nil
+	})
+	srv := httptest.NewServer(scoped)
+	t.Cleanup(srv.Close)
+	tr, err := transport.NewStreamableHTTP(srv.URL+path, transport.WithContinuousListening())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client.NewClient(tr, client.WithLegacyProtocolOnly())
+	testdeps.Initialize(t, c, "scoped")
+	return c
 }
