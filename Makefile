@@ -123,15 +123,16 @@ distclean: clean
 	rm -rf .testdeps frontend/node_modules
 
 # The load tool (cmd/switchboard-load): Switchboard over HTTP and over its
-# stdio bridge, and our test server called directly over stdio, at 1, 8 and
-# 32 sessions; the figures go to docs/load/ (see docs/benchmarks.md).
-# Other runs: make load LOAD_ARGS="--sessions 1,8,32,128 --upstream everything-stdio"
+# stdio bridge, and our test server called directly over stdio (one copy
+# shared, and one per session), at 1, 8, 32 and 128 sessions; the figures go
+# to docs/load/ (see docs/benchmarks.md).
+# Other runs: make load LOAD_ARGS="--upstream everything-stdio --json /tmp/everything.json --plot /tmp/everything.png"
 .PHONY: load
 load: build
 	$(GO) build -o $(BIN)/switchboard-load ./cmd/switchboard-load
 	@mkdir -p docs/load
 	$(BIN)/switchboard-load --switchboard $(BIN)/switchboard --testserver $(BIN)/switchboard-testserver \
-		--sessions 1,8,32 --duration 3s --json docs/load/latest.json --plot docs/load/latency.png $(LOAD_ARGS)
+		--sessions 1,8,32,128 --duration 3s --json docs/load/latest.json --plot docs/load/latency.png $(LOAD_ARGS)
 
 # The long fault and soak tests: backend/faults with SB_SOAK=1 (1,000
 # sessions over 100 upstreams making 100,000 calls; longer crash loops,
