@@ -62,26 +62,27 @@ var (
 func scanKubernetes(ctx context.Context, dc dynamic.Interface, namespace, selector string) ([]Found, []Problem, error) {
 	var found []Found
 	var problems []Problem
-	err := listAnnotated(ctx, dc, servicesResource, namespace, selector, func(svc *corev1.Service) {
+	problem := func(p Problem) { problems = append(problems, p) }
+	err := listAnnotated(ctx, dc, servicesResource, "service", namespace, selector, func(svc *corev1.Service) {
 		f, err := serviceServer(svc)
 		if err != nil {
-			problems = append(problems, Problem{Where: objectWhere("service", svc.ObjectMeta), Message: err.Error()})
+			problem(Problem{Where: objectWhere("service", svc.ObjectMeta), Message: err.Error()})
 			return
 		}
 		found = append(found, f)
-	})
+	}, problem)
 	if err != nil {
 		return nil, nil, fmt.Errorf("list services: %w", err)
 	}
 	var pods []Found
-	err = listAnnotated(ctx, dc, podsResource, namespace, selector, func(pod *corev1.Pod) {
+	err = listAnnotated(ctx, dc, podsResource, "pod", namespace, selector, func(pod *corev1.Pod) {
 		f, err := podServer(pod)
 		if err != nil {
-			problems = append(problems, Problem{Where: objectWhere("pod", pod.ObjectMeta), Message: err.Error()})
+			problem(Problem{Where: objectWhere("pod", pod.ObjectMeta), Message: err.Error()})
 			return
 		}
 		pods = append(pods, f)
-	})
+	}, problem)
 	if err != nil {
 		return nil, nil, fmt.Errorf("list pods: %w", err)
 	}
@@ -101,8 +102,11 @@ func scanKubernetes(ctx context.Context, dc dynamic.Interface, namespace, select
 // that matches selector, page by page, and calls each with every object
 // carrying the enabled annotation, read into its typed form (T is
 // corev1.Service or corev1.Pod). Objects without the annotation, most of
-// a big cluster's pods, are not converted at all.
-func listAnnotated[T any](ctx context.Context, dc dynamic.Interface, resource schema.GroupVersionResource, namespace, selector string, each func(*T)) error {
+// a big cluster's pods, are not converted at all. An annotated object that
+// does not read as a kind (the object named kind) is a problem of its own;
+// the others are still offered.
+func listAnnotated[T any](ctx context.Context, dc dynamic.Interface, resource schema.GroupVersionResource, kind, namespace, selector string,
+	each func(*T), problem func(Problem)) error {
 	opts := metav1.ListOptions{LabelSelector: selector, Limit: kubePageSize}
 	for {
 		list, err := dc.Resource(resource).Namespace(namespace).List(ctx, opts)
@@ -116,7 +120,9 @@ func listAnnotated[T any](ctx context.Context, dc dynamic.Interface, resource sc
 			}
 			obj := new(T)
 			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(item.Object, obj); err != nil {
-				return fmt.Errorf("%s/%s: %w", item.GetNamespace(), item.GetName(), err)
+				problem(Problem{Where: kubeWhere(kind, item.GetNamespace(), item.GetName()),
+					Message: fmt.Sprintf("the API server's %s does not read as one: %v", kind, err)})
+				continue
 			}
 			each(obj)
 		}
@@ -141,7 +147,11 @@ func annotated(a map[string]string) bool {
 }
 
 func objectWhere(kind string, m metav1.ObjectMeta) string {
-	return fmt.Sprintf("kubernetes:%s/%s/%s", kind, m.Namespace, m.Name)
+	return kubeWhere(kind, m.Namespace, m.Name)
+}
+
+func kubeWhere(kind, namespace, name string) string {
+	return fmt.Sprintf("kubernetes:%s/%s/%s", kind, namespace, name)
 }
 
 // kubeServer is the server an annotated object offers at host (a DNS name

@@ -561,3 +561,36 @@ current-context: dev
 	}
 	return kc
 }
+
+// An annotated object that does not read as a service (here a port given
+// as text) is a problem named after it, and the other objects of the same
+// listing are still offered.
+func TestKubernetesObjectThatDoesNotReadIsAProblemOfItsOwn(t *testing.T) {
+	api := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/api/v1/services":
+			fmt.Fprint(w, `{"kind": "ServiceList", "apiVersion": "v1", "metadata": {}, "items": [
+				{"metadata": {"name": "broken", "namespace": "tools", "annotations": {"mcp.switchboard.io/enabled": "true"}},
+				 "spec": {"ports": [{"port": "eighty"}]}},
+				{"metadata": {"name": "github", "namespace": "tools", "annotations": {"mcp.switchboard.io/enabled": "true"}},
+				 "spec": {"ports": [{"port": 8080}]}}]}`)
+		case "/api/v1/pods":
+			fmt.Fprint(w, `{"kind": "PodList", "apiVersion": "v1", "metadata": {}, "items": []}`)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	defer api.Close()
+	s := &KubernetesSource{cfg: SourceConfig{ID: "k", Kind: KindKubernetes, Kubeconfig: devKubeconfig(t, api.URL)}}
+	found, problems, err := s.Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 1 || found[0].Name != "github" {
+		t.Fatalf("found %+v, want github only", found)
+	}
+	if len(problems) != 1 || problems[0].Where != "kubernetes:service/tools/broken" || !strings.Contains(problems[0].Message, "does not read as one") {
+		t.Fatalf("problems %+v, want one naming the broken service", problems)
+	}
+}
