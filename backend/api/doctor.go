@@ -8,8 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"switchboard/backend/store"
 	"time"
+
+	"switchboard/backend/store"
 
 	"github.com/gofiber/fiber/v2"
 

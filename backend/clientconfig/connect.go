@@ -11,8 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"switchboard/backend/fsutil"
 	"time"
+
+	"switchboard/backend/fsutil"
 )
 
 // EntryName is the name Switchboard's own entry has in a client's file.

@@ -8,10 +8,11 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"switchboard/backend/fsutil"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"switchboard/backend/fsutil"
 )
 
 // ErrFileBroken means the file on disk does not load, so a change made

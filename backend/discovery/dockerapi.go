@@ -11,9 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"switchboard/backend/bridge"
 	"syscall"
 	"time"
+
+	"switchboard/backend/bridge"
 )
 
 // The Docker Engine API is plain HTTP on a unix socket; the three calls the

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
 	"switchboard/backend/fsutil"
 )
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
 	"switchboard/backend/fsutil"
 )
 
