@@ -84,8 +84,9 @@ func withID(id uint64, body []byte) []byte {
 // Bus fans events out to subscribers.
 type Bus struct {
 	mu sync.Mutex
-	// interest is which types some subscriber wants, read without the lock
-	// so an event nobody wants is not encoded.
+	// interest is who wants which type: read without the lock so an event
+	// nobody wants is not encoded, and under it so an event goes to the
+	// subscribers that want it without asking every subscriber.
 	interest atomic.Pointer[interest]
 	next     uint64
 	ring     []Event // circular: the last events; once full, ring[head] is the oldest
@@ -99,7 +100,9 @@ func New(ringSize int) *Bus {
 	if ringSize <= 0 {
 		ringSize = 1024
 	}
-	return &Bus{size: ringSize, subs: map[*Subscription]struct{}{}}
+	b := &Bus{size: ringSize, subs: map[*Subscription]struct{}{}}
+	b.interest.Store(&interest{})
+	return b
 }
 
 // Subscription receives events on C until it is closed: by Close, or by the
@@ -136,19 +139,27 @@ func (b *Bus) Publish(typ, server string, data any) Event {
 		b.ring[b.head] = ev
 		b.head = (b.head + 1) % b.size
 	}
-	for s := range b.subs {
-		if !s.wants(typ) {
-			continue
-		}
-		// Only the bus sends, under b.mu, so the length can only shrink
-		// meanwhile. The last slot is kept for the notice.
-		if len(s.c) < cap(s.c)-1 {
-			s.c <- ev
-		} else {
-			b.dropLocked(s)
-		}
+	// Read again under the lock: the subscriptions as they are now. A drop
+	// below makes a new interest; this one still lists each subscriber of
+	// typ once.
+	in := b.interest.Load()
+	for _, s := range in.all {
+		b.deliverLocked(s, ev)
+	}
+	for _, s := range in.byType[typ] {
+		b.deliverLocked(s, ev)
 	}
 	return ev
+}
+
+func (b *Bus) deliverLocked(s *Subscription, ev Event) {
+	// Only the bus sends, under b.mu, so the length can only shrink
+	// meanwhile. The last slot is kept for the notice.
+	if len(s.c) < cap(s.c)-1 {
+		s.c <- ev
+	} else {
+		b.dropLocked(s)
+	}
 }
 
 // dropLocked ends a subscriber that fell behind. The notice goes in the slot
@@ -230,24 +241,30 @@ func (b *Bus) closeLocked(s *Subscription) {
 	close(s.c)
 }
 
-// interest sums up the subscribers' type filters.
+// interest sums up the subscribers' type filters: each subscriber is in
+// all or under each type it wants, once.
 type interest struct {
-	all   bool            // some subscriber wants every type
-	types map[string]bool // the types the others want
+	all    []*Subscription            // subscribers of every type
+	byType map[string][]*Subscription // the others, by type
 }
 
 func (in *interest) wants(typ string) bool {
-	return in != nil && (in.all || in.types[typ])
+	return in != nil && (len(in.all) > 0 || len(in.byType[typ]) > 0)
 }
 
+// noteInterestLocked sums up the filters again; it runs when a subscriber
+// comes or goes, not per event.
 func (b *Bus) noteInterestLocked() {
-	in := &interest{types: map[string]bool{}}
+	in := &interest{byType: map[string][]*Subscription{}}
 	for s := range b.subs {
 		if len(s.types) == 0 {
-			in.all = true
+			in.all = append(in.all, s)
+			continue
 		}
-		for _, t := range s.types {
-			in.types[t] = true
+		for i, t := range s.types {
+			if !slices.Contains(s.types[:i], t) {
+				in.byType[t] = append(in.byType[t], s)
+			}
 		}
 	}
 	b.interest.Store(in)

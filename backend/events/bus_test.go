@@ -245,3 +245,48 @@ func TestEventsNobodyWantsAreNotEncodedButResumeWhole(t *testing.T) {
 		t.Fatalf("resumed event: %+v %s %v", got, js, err)
 	}
 }
+
+// Each subscriber gets the types it asked for, each event once, however its
+// filter is written; one of every type gets everything. Subscribers that
+// come and go in between change who gets the next events.
+func TestBusDeliversByFilter(t *testing.T) {
+	b := New(16)
+	every, _ := b.Subscribe(nil, 16, 0)
+	onlyA, _ := b.Subscribe([]string{"a"}, 16, 0)
+	aTwiceAndB, _ := b.Subscribe([]string{"a", "a", "b"}, 16, 0)
+	b.Publish("a", "", nil)
+	b.Publish("b", "", nil)
+	b.Publish("c", "", nil)
+	types := func(evs []Event) string {
+		var out []string
+		for _, ev := range evs {
+			out = append(out, ev.Type)
+		}
+		return strings.Join(out, ",")
+	}
+	if got := types(ready(t, every, 3)); got != "a,b,c" {
+		t.Errorf("every type: %s", got)
+	}
+	if got := types(ready(t, onlyA, 1)); got != "a" {
+		t.Errorf("a: %s", got)
+	}
+	if got := types(ready(t, aTwiceAndB, 2)); got != "a,b" {
+		t.Errorf("a, a, b: %s", got)
+	}
+	onlyA.Close()
+	lateC, _ := b.Subscribe([]string{"c"}, 16, 0)
+	b.Publish("a", "", nil)
+	b.Publish("c", "", nil)
+	if got := types(ready(t, every, 2)); got != "a,c" {
+		t.Errorf("every type, later: %s", got)
+	}
+	if got := types(ready(t, aTwiceAndB, 1)); got != "a" {
+		t.Errorf("a, a, b, later: %s", got)
+	}
+	if got := types(ready(t, lateC, 1)); got != "c" {
+		t.Errorf("c, subscribed later: %s", got)
+	}
+	if got := types(drain(onlyA)); got != "" {
+		t.Errorf("a closed subscription got %s", got)
+	}
+}
