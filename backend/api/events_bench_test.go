@@ -1,8 +1,15 @@
 package api_test
 
 import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -108,24 +115,21 @@ func BenchmarkEventsPublishFanoutSSE(b *testing.B) {
 // longer a call takes during the fan-out. The calls publish their own
 // events too, and the bus matches them against every subscriber's filter,
 // but the clients ask for the 1,000 a second only, so the rate they receive
-// is the one the target names.
+// is the one the target names. The 50 clients run in a process of their
+// own, as a panel's browser tabs and CLI tails do: on the same two cores,
+// but with their reading, parsing and garbage outside the gateway's process.
 func BenchmarkToolCallsUnderEventFanout(b *testing.B) {
 	const round = 1000 // calls: a few tenths of a second, several event batches
 	h := newHarness(b, map[string]*config.Server{"alpha": stdioServer(b)})
 	base := h.d.Events().Subscribers()
-	for range fanout {
-		s := h.openSSE(false, "?types=bench.tick")
-		go func() {
-			for range s.frames {
-			}
-		}()
-	}
+	subscribers := startSubscriberProcess(b, "http://"+h.d.Addr()+"/api/v1/events?types=bench.tick", h.key, fanout)
 	h.waitSubscribers(base + fanout)
 	c := h.mcpClient()
 	args := map[string]any{"text": "ping"}
 	// rate[k] is the calls/s of round k; even rounds are quiet, odd ones
 	// fan out, and each odd round is compared with the even one before it.
 	var rate []float64
+	var published atomic.Int64
 	b.ResetTimer()
 	for n, k := 0, 0; n < b.N; k++ {
 		withFanout := k%2 == 1
@@ -142,6 +146,7 @@ func BenchmarkToolCallsUnderEventFanout(b *testing.B) {
 						return
 					case <-tick.C:
 						h.d.Events().Publish("bench.tick", "alpha", map[string]any{"state": "ready"})
+						published.Add(1)
 					}
 				}
 			}()
@@ -166,6 +171,13 @@ func BenchmarkToolCallsUnderEventFanout(b *testing.B) {
 		b.StartTimer()
 	}
 	b.StopTimer()
+	// Every event reached every subscriber: the fan-out really happened.
+	want := published.Load() * fanout
+	for deadline := time.Now().Add(5 * time.Second); subscribers() < want; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatalf("the subscribers read %d events, want %d (%d published to %d)", subscribers(), want, published.Load(), fanout)
+		}
+	}
 	var quiet, loaded, slowdown []float64
 	for k := 1; k < len(rate); k += 2 {
 		quiet = append(quiet, rate[k-1])
@@ -179,4 +191,73 @@ func BenchmarkToolCallsUnderEventFanout(b *testing.B) {
 	b.ReportMetric(median(quiet), "quiet-calls/s")
 	b.ReportMetric(median(loaded), "fanout-calls/s")
 	b.ReportMetric(median(slowdown), "slowdown-%")
+}
+
+// startSubscriberProcess runs n SSE clients of url in a child process (this
+// test binary again, in TestSSESubscriberProcess) until the benchmark ends,
+// and returns how many events they have read between them, as the child
+// last reported.
+func startSubscriberProcess(b *testing.B, url, key string, n int) func() int64 {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSSESubscriberProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "SB_SSE_SUBSCRIBERS_URL="+url, "SB_SSE_SUBSCRIBERS_KEY="+key, "SB_SSE_SUBSCRIBERS="+strconv.Itoa(n))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	var read atomic.Int64
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), "read "); ok {
+				if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+					read.Store(n)
+				}
+			}
+		}
+	}()
+	b.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	return read.Load
+}
+
+// TestSSESubscriberProcess is the child of startSubscriberProcess: it opens
+// SB_SSE_SUBSCRIBERS streams and reads them as an EventSource does, line by
+// line, counting events, and prints the count every second. Run alone, it
+// does nothing.
+func TestSSESubscriberProcess(t *testing.T) {
+	url := os.Getenv("SB_SSE_SUBSCRIBERS_URL")
+	if url == "" {
+		t.Skip("only run by BenchmarkToolCallsUnderEventFanout")
+	}
+	n, _ := strconv.Atoi(os.Getenv("SB_SSE_SUBSCRIBERS"))
+	var read atomic.Int64
+	for range n {
+		req, err := http.NewRequest("GET", url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-API-Key", os.Getenv("SB_SSE_SUBSCRIBERS_KEY"))
+		resp, err := (&http.Client{Transport: &http.Transport{}}).Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %v %v", url, err, resp)
+		}
+		go func() {
+			sc := bufio.NewScanner(resp.Body)
+			for sc.Scan() {
+				if bytes.HasPrefix(sc.Bytes(), []byte("data:")) {
+					read.Add(1)
+				}
+			}
+		}()
+	}
+	for {
+		time.Sleep(time.Second)
+		fmt.Printf("read %d\n", read.Load())
+	}
 }
