@@ -51,14 +51,14 @@ func desktop(g globalFlags, hidden bool) error {
 	if err != nil {
 		return err
 	}
-	if app.SplitProcesses() && inst == nil && d == nil {
-		// No session bus to find the running app by (macOS), and a core
-		// already runs: most likely that app's. Show its panel rather than
-		// start a second tray.
-		log.Info("Switchboard already runs for this home; opening its panel")
-		return app.OpenPanelInBrowser(context.Background(), c, opts.Home, "")
-	}
 	if app.SplitProcesses() {
+		if inst == nil && d == nil {
+			// No session bus to find the running app by (macOS), and a core
+			// already runs: most likely that app's. Show its panel rather than
+			// start a second tray.
+			log.Info("Switchboard already runs for this home; opening its panel")
+			return app.OpenPanelInBrowser(context.Background(), c, opts.Home, "")
+		}
 		err = split(g, log, opts.Home, c, inst, hidden)
 	} else {
 		err = app.Run(app.Options{Client: c, Instance: inst, Logger: log, Hidden: hidden})

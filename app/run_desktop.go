@@ -27,7 +27,7 @@ const Built = true
 // Wails panics without a display and the tray's Quit without a session bus.
 func Run(opts Options) error {
 	w := &window{}
-	t := &tray{log: opts.Logger, actions: Actions{Client: opts.Client, Desktop: w}, refresh: make(chan struct{}, 1)}
+	t := newTray(opts, w)
 	if n, err := NewNotifier(); err == nil {
 		t.notifier = n
 		defer n.Close()

@@ -34,6 +34,12 @@ type tray struct {
 	closed bool
 }
 
+// newTray is the tray of opts.Client, acting on desk; its notifier is the
+// caller's to set.
+func newTray(opts Options, desk Desktop) *tray {
+	return &tray{log: opts.Logger, actions: Actions{Client: opts.Client, Desktop: desk}, refresh: make(chan struct{}, 1)}
+}
+
 // close stops all further changes to the tray; call it before ending
 // systray.
 func (t *tray) close() {

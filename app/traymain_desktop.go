@@ -21,7 +21,7 @@ func RunTray(opts Options, home string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	desk := &browserDesktop{opts: opts, home: home}
-	t := &tray{log: opts.Logger, actions: Actions{Client: opts.Client, Desktop: desk}, refresh: make(chan struct{}, 1)}
+	t := newTray(opts, desk)
 	if n, err := NewNotifier(); err == nil {
 		t.notifier = n
 		defer n.Close()

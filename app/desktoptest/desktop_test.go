@@ -343,25 +343,10 @@ func TestDesktopShell(t *testing.T) {
 		t.FailNow()
 	}
 
-	menu := func(what string, cond func(menuItem) bool) menuItem {
-		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		var m menuItem
-		var err error
-		for time.Now().Before(deadline) {
-			if m, err = readMenu(conn, item.Sender); err == nil && cond(m) {
-				return m
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		t.Fatalf("menu never showed %s (last read: %v)\n%s", what, err, dump(m, ""))
-		return m
-	}
-
 	c := socketClient(t, home)
 	ctx := context.Background()
 	t.Run("Open Switchboard shows the window again", func(t *testing.T) {
-		m := menu("Open", func(m menuItem) bool { return m.find("Open Switchboard") != nil })
+		m := menuOf(t, conn, item.Sender, "Open", func(m menuItem) bool { return m.find("Open Switchboard") != nil })
 		if err := click(conn, item.Sender, m.find("Open Switchboard").ID); err != nil {
 			t.Fatal(err)
 		}
@@ -369,7 +354,7 @@ func TestDesktopShell(t *testing.T) {
 	})
 
 	t.Run("clicking Disable disables the server", func(t *testing.T) {
-		m := menu("both servers", func(m menuItem) bool {
+		m := menuOf(t, conn, item.Sender, "both servers", func(m menuItem) bool {
 			a := m.find("alpha — ")
 			return m.find("Servers (2)") != nil && a != nil && a.find("Disable") != nil
 		})
@@ -400,7 +385,7 @@ func TestDesktopShell(t *testing.T) {
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-		menu("alpha disabled", func(m menuItem) bool { return m.find("alpha — disabled") != nil })
+		menuOf(t, conn, item.Sender, "alpha disabled", func(m menuItem) bool { return m.find("alpha — disabled") != nil })
 	})
 
 	t.Run("a server awaiting approval is notified and opens in the window", func(t *testing.T) {
@@ -417,7 +402,7 @@ func TestDesktopShell(t *testing.T) {
 				t.Fatal("no notification that gamma awaits approval")
 			}
 		}
-		m := menu("gamma waiting", func(m menuItem) bool { return m.find("Review server gamma") != nil })
+		m := menuOf(t, conn, item.Sender, "gamma waiting", func(m menuItem) bool { return m.find("Review server gamma") != nil })
 		if q := m.find("Quarantine (1 waiting)"); q == nil {
 			t.Fatalf("no quarantine count:\n%s", dump(m, ""))
 		}
@@ -431,11 +416,11 @@ func TestDesktopShell(t *testing.T) {
 	})
 
 	t.Run("clicking Start at login writes the autostart entry", func(t *testing.T) {
-		m := menu("start at login off", func(m menuItem) bool { s := m.find("Start at login"); return s != nil && !s.Toggled })
+		m := menuOf(t, conn, item.Sender, "start at login off", func(m menuItem) bool { s := m.find("Start at login"); return s != nil && !s.Toggled })
 		if err := click(conn, item.Sender, m.find("Start at login").ID); err != nil {
 			t.Fatal(err)
 		}
-		menu("start at login on", func(m menuItem) bool { s := m.find("Start at login"); return s != nil && s.Toggled })
+		menuOf(t, conn, item.Sender, "start at login on", func(m menuItem) bool { s := m.find("Start at login"); return s != nil && s.Toggled })
 		data, err := os.ReadFile(filepath.Join(xdg, "autostart", "io.switchboard.Switchboard.desktop"))
 		if err != nil || !strings.Contains(string(data), "--hidden") {
 			t.Fatalf("autostart entry: %v\n%s", err, data)
@@ -443,18 +428,7 @@ func TestDesktopShell(t *testing.T) {
 	})
 
 	t.Run("Quit ends the app", func(t *testing.T) {
-		m := menu("Quit", func(m menuItem) bool { return m.find("Quit Switchboard") != nil })
-		if err := click(conn, item.Sender, m.find("Quit Switchboard").ID); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case err := <-a.done:
-			if err != nil {
-				t.Fatalf("exit: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Fatal("the app did not end after Quit")
-		}
+		quitFromTray(t, conn, item.Sender, a, "Quit")
 		if _, err := c.Status(ctx); err == nil {
 			t.Fatal("the core still answers after Quit")
 		}

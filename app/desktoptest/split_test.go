@@ -69,16 +69,5 @@ func TestSplitProcesses(t *testing.T) {
 	}
 
 	// Quit in the tray process ends the app, core included.
-	m = menuOf(t, conn, item.Sender, "Quit", func(m menuItem) bool { return m.find("Quit Switchboard") != nil })
-	if err := click(conn, item.Sender, m.find("Quit Switchboard").ID); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-a.done:
-		if err != nil {
-			t.Fatalf("exit: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("the app did not end after the tray's Quit")
-	}
+	quitFromTray(t, conn, item.Sender, a, "the tray's Quit")
 }

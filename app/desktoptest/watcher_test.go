@@ -173,6 +173,24 @@ func menuOf(t *testing.T, conn *dbus.Conn, sender, what string, cond func(menuIt
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	t.Fatalf("menu never showed %s (last read: %v)", what, err)
+	t.Fatalf("menu never showed %s (last read: %v)\n%s", what, err, dump(m, ""))
 	return m
+}
+
+// quitFromTray clicks the tray's Quit and waits for the app to end
+// cleanly; what names that Quit in the failure.
+func quitFromTray(t *testing.T, conn *dbus.Conn, sender string, a *app, what string) {
+	t.Helper()
+	m := menuOf(t, conn, sender, "Quit", func(m menuItem) bool { return m.find("Quit Switchboard") != nil })
+	if err := click(conn, sender, m.find("Quit Switchboard").ID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-a.done:
+		if err != nil {
+			t.Fatalf("exit: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the app did not end after " + what)
+	}
 }

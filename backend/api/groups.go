@@ -173,7 +173,7 @@ func (s *Server) replaceGroup(c *fiber.Ctx) error {
 	if req.ID != "" && req.ID != id {
 		return errInvalid("id", "is %q but the path names group %q; rename by deleting and creating", req.ID, id)
 	}
-	return s.updateGroup(c, id, func(*config.Group) *config.Group { return req.group() })
+	return s.updateGroup(c, id, func(*config.Group) (*config.Group, error) { return req.group(), nil })
 }
 
 func (s *Server) patchGroup(c *fiber.Ctx) error {
@@ -182,7 +182,7 @@ func (s *Server) patchGroup(c *fiber.Ctx) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	return s.updateGroup(c, id, func(g *config.Group) *config.Group {
+	return s.updateGroup(c, id, func(g *config.Group) (*config.Group, error) {
 		if req.Description != nil {
 			g.Description = *req.Description
 		}
@@ -204,18 +204,23 @@ func (s *Server) patchGroup(c *fiber.Ctx) error {
 		if req.HideMembers != nil {
 			g.HideMembers = req.HideMembers
 		}
-		return g
+		return g, nil
 	})
 }
 
-// updateGroup changes one group in the config and answers with it.
-func (s *Server) updateGroup(c *fiber.Ctx, id string, change func(*config.Group) *config.Group) error {
+// updateGroup changes one group in the config (change gets a copy, and may
+// refuse) and answers with it.
+func (s *Server) updateGroup(c *fiber.Ctx, id string, change func(*config.Group) (*config.Group, error)) error {
 	_, err := s.opts.Config.Update(func(cfg *config.Config) error {
 		g := cfg.Groups[id]
 		if g == nil {
 			return errNoGroup(id)
 		}
-		cfg.Groups[id] = change(g.Clone())
+		g, err := change(g.Clone())
+		if err != nil {
+			return err
+		}
+		cfg.Groups[id] = g
 		return nil
 	})
 	if err != nil {
@@ -233,47 +238,25 @@ func (s *Server) addGroupMember(c *fiber.Ctx) error {
 	if m.Server == "" {
 		return errInvalid("server", "is required: the name of a server in mcpServers")
 	}
-	_, err := s.opts.Config.Update(func(cfg *config.Config) error {
-		g := cfg.Groups[id]
-		if g == nil {
-			return errNoGroup(id)
+	return s.updateGroup(c.Status(http.StatusCreated), id, func(g *config.Group) (*config.Group, error) {
+		if slices.ContainsFunc(g.Members, func(have config.GroupMember) bool { return have.Server == m.Server }) {
+			return nil, errConflict("MemberExists", "server %q is a member of group %q already; change it with PUT or PATCH /api/v1/groups/%s", m.Server, id, id)
 		}
-		for _, have := range g.Members {
-			if have.Server == m.Server {
-				return errConflict("MemberExists", "server %q is a member of group %q already; change it with PUT or PATCH /api/v1/groups/%s", m.Server, id, id)
-			}
-		}
-		g = g.Clone()
 		g.Members = append(g.Members, m)
-		cfg.Groups[id] = g
-		return nil
+		return g, nil
 	})
-	if err != nil {
-		return errConfig(err)
-	}
-	return s.answerGroup(c.Status(http.StatusCreated), id)
 }
 
 func (s *Server) removeGroupMember(c *fiber.Ctx) error {
 	id, server := c.Params("id"), unescapedParam(c, "member")
-	_, err := s.opts.Config.Update(func(cfg *config.Config) error {
-		g := cfg.Groups[id]
-		if g == nil {
-			return errNoGroup(id)
-		}
-		g = g.Clone()
+	return s.updateGroup(c, id, func(g *config.Group) (*config.Group, error) {
 		n := len(g.Members)
 		g.Members = slices.DeleteFunc(g.Members, func(m config.GroupMember) bool { return m.Server == server })
 		if len(g.Members) == n {
-			return errNotFound("MemberNotFound", "server %q is not a member of group %q", server, id)
+			return nil, errNotFound("MemberNotFound", "server %q is not a member of group %q", server, id)
 		}
-		cfg.Groups[id] = g
-		return nil
+		return g, nil
 	})
-	if err != nil {
-		return errConfig(err)
-	}
-	return s.answerGroup(c, id)
 }
 
 func (s *Server) deleteGroup(c *fiber.Ctx) error {

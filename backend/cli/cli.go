@@ -90,16 +90,9 @@ func (e *env) client() (*client.Client, error) {
 	if g.Listen == "" {
 		return client.New(client.Options{Home: g.home(), UserAgent: agent})
 	}
-	key := os.Getenv("SWITCHBOARD_API_KEY")
-	if key == "" {
-		path := g.Config
-		if path == "" {
-			path = filepath.Join(g.home(), "config.json")
-		}
-		var err error
-		if key, err = apiKeyOf(path); err != nil {
-			return nil, err
-		}
+	key, err := e.apiKey()
+	if err != nil {
+		return nil, err
 	}
 	base := g.Listen
 	if !strings.Contains(base, "://") {
@@ -108,9 +101,18 @@ func (e *env) client() (*client.Client, error) {
 	return client.New(client.Options{BaseURL: base, APIKey: key, UserAgent: agent})
 }
 
-// apiKeyOf reads the api_key of a config file without validating the rest,
-// so a config with a mistake elsewhere still lets the CLI in.
-func apiKeyOf(path string) (string, error) {
+// apiKey is the key for the TCP API: SWITCHBOARD_API_KEY, else the api_key
+// of the config file (--config, else the home's), read without validating
+// the rest, so a config with a mistake elsewhere still lets the CLI in.
+func (e *env) apiKey() (string, error) {
+	if key := os.Getenv("SWITCHBOARD_API_KEY"); key != "" {
+		return key, nil
+	}
+	g := e.globals()
+	path := g.Config
+	if path == "" {
+		path = filepath.Join(g.home(), "config.json")
+	}
 	key, err := panellink.APIKey(path)
 	if err != nil {
 		return "", fmt.Errorf("%w (set SWITCHBOARD_API_KEY, or pass --config)", err)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -276,20 +277,13 @@ func looksAt(c discovery.SourceConfig) string {
 	case discovery.KindFolder:
 		return c.Path
 	case discovery.KindDocker:
-		return orDefault(c.Socket, "default socket")
+		return cmp.Or(c.Socket, "default socket")
 	case discovery.KindKubernetes:
-		parts := []string{"context " + orDefault(c.Context, "current"), "namespace " + orDefault(c.Namespace, "all")}
+		parts := []string{"context " + cmp.Or(c.Context, "current"), "namespace " + cmp.Or(c.Namespace, "all")}
 		if c.LabelSelector != "" {
 			parts = append(parts, "selector "+c.LabelSelector)
 		}
 		return strings.Join(parts, ", ")
 	}
 	return ""
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

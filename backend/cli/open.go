@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -57,16 +55,9 @@ func (e *env) panelURL(ctx context.Context, c *client.Client, page string) (stri
 	if err != nil {
 		return "", err
 	}
-	key := os.Getenv("SWITCHBOARD_API_KEY")
-	if key == "" {
-		g := e.globals()
-		path := g.Config
-		if path == "" {
-			path = filepath.Join(g.home(), "config.json")
-		}
-		if key, err = apiKeyOf(path); err != nil {
-			return "", err
-		}
+	key, err := e.apiKey()
+	if err != nil {
+		return "", err
 	}
 	return panellink.Address(info.UIURL, key, page), nil
 }

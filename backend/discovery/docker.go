@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"switchboard/backend/clientconfig"
 	"switchboard/backend/config"
@@ -127,19 +126,9 @@ func (s *DockerSource) Watch(ctx context.Context, changed func()) error {
 	}
 	// A container starting comes as several events (create, start); one
 	// scan after the burst is enough.
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
-	err = e.events(ctx, LabelEnable, "true", func(string) {
-		if timer == nil {
-			timer = time.AfterFunc(debounce, changed)
-		} else {
-			timer.Reset(debounce)
-		}
-	})
+	kick, stop := debouncer(changed)
+	defer stop()
+	err = e.events(ctx, LabelEnable, "true", func(string) { kick() })
 	if err != nil {
 		return fmt.Errorf("docker engine at unix://%s: %w", sock, err)
 	}

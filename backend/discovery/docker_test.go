@@ -196,23 +196,13 @@ func TestDockerSourceErrors(t *testing.T) {
 }
 
 func TestDockerSettingsAreValidated(t *testing.T) {
-	cases := []struct {
-		c     SourceConfig
-		field string
-	}{
+	checkFieldErrors(t, "d", []fieldCase{
 		{SourceConfig{ID: "d", Kind: KindDocker, Socket: "tcp://localhost:2375"}, "socket"},
 		{SourceConfig{ID: "d", Kind: KindDocker, Socket: "docker.sock"}, "socket"},
 		{SourceConfig{ID: "d", Kind: KindDocker, Path: "/srv"}, "path"},
 		{SourceConfig{ID: "d", Kind: KindDocker, Namespace: "default"}, "namespace"},
 		{SourceConfig{ID: "d", Kind: KindFolder, Path: "/srv", Socket: "/var/run/docker.sock"}, "socket"},
-	}
-	for _, tc := range cases {
-		err := tc.c.Validate()
-		var fe *FieldError
-		if !errors.As(err, &fe) || fe.Field != tc.field || fe.Source != "d" || !strings.HasPrefix(err.Error(), `source "d": `+tc.field+": ") {
-			t.Errorf("Validate(%+v) = %v, want an error naming source d and %s", tc.c, err, tc.field)
-		}
-	}
+	})
 	for _, s := range []string{"", "/var/run/docker.sock", "unix:///run/user/1000/docker.sock"} {
 		c := SourceConfig{ID: "d", Kind: KindDocker, Socket: s}
 		if err := c.Validate(); err != nil {
@@ -406,4 +396,23 @@ func TestDockerSourceFollowsEngineEvents(t *testing.T) {
 	e.events <- event("create", "aaaaaaaaaaaa1111", "weather")
 	e.events <- event("start", "aaaaaaaaaaaa1111", "weather")
 	waitPending(t, r.m, "weather, found on its start event", func(p []Pending) bool { return byID(p, "dock/weather") != nil })
+}
+
+// fieldCase is a source Validate must refuse, naming field.
+type fieldCase struct {
+	c     SourceConfig
+	field string
+}
+
+// checkFieldErrors checks that Validate refuses each case with an error
+// naming the source id and the case's field.
+func checkFieldErrors(t *testing.T, id string, cases []fieldCase) {
+	t.Helper()
+	for _, tc := range cases {
+		err := tc.c.Validate()
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Field != tc.field || fe.Source != id || !strings.HasPrefix(err.Error(), `source "`+id+`": `+tc.field+": ") {
+			t.Errorf("Validate(%+v) = %v, want an error naming source %s and %s", tc.c, err, id, tc.field)
+		}
+	}
 }

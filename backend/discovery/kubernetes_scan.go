@@ -60,29 +60,13 @@ var (
 // filtered by the API server, so every matching object is listed and the
 // annotation is checked here; label_selector narrows the listing.
 func scanKubernetes(ctx context.Context, dc dynamic.Interface, namespace, selector string) ([]Found, []Problem, error) {
-	var found []Found
 	var problems []Problem
 	problem := func(p Problem) { problems = append(problems, p) }
-	err := listAnnotated(ctx, dc, servicesResource, "service", namespace, selector, func(svc *corev1.Service) {
-		f, err := serviceServer(svc)
-		if err != nil {
-			problem(Problem{Where: objectWhere("service", svc.ObjectMeta), Message: err.Error()})
-			return
-		}
-		found = append(found, f)
-	}, problem)
+	found, err := listAnnotated(ctx, dc, servicesResource, "service", namespace, selector, serviceServer, problem)
 	if err != nil {
 		return nil, nil, fmt.Errorf("list services: %w", err)
 	}
-	var pods []Found
-	err = listAnnotated(ctx, dc, podsResource, "pod", namespace, selector, func(pod *corev1.Pod) {
-		f, err := podServer(pod)
-		if err != nil {
-			problem(Problem{Where: objectWhere("pod", pod.ObjectMeta), Message: err.Error()})
-			return
-		}
-		pods = append(pods, f)
-	}, problem)
+	pods, err := listAnnotated(ctx, dc, podsResource, "pod", namespace, selector, podServer, problem)
 	if err != nil {
 		return nil, nil, fmt.Errorf("list pods: %w", err)
 	}
@@ -99,35 +83,41 @@ func scanKubernetes(ctx context.Context, dc dynamic.Interface, namespace, select
 }
 
 // listAnnotated lists resource in namespace (every namespace when empty)
-// that matches selector, page by page, and calls each with every object
-// carrying the enabled annotation, read into its typed form (T is
+// that matches selector, page by page, and reads with read every object
+// carrying the enabled annotation, converted into its typed form (T is
 // corev1.Service or corev1.Pod). Objects without the annotation, most of
 // a big cluster's pods, are not converted at all. An annotated object that
-// does not read as a kind (the object named kind) is a problem of its own;
-// the others are still offered.
+// does not read as a kind (the object named kind), or that read refuses,
+// is a problem of its own; the others are still offered.
 func listAnnotated[T any](ctx context.Context, dc dynamic.Interface, resource schema.GroupVersionResource, kind, namespace, selector string,
-	each func(*T), problem func(Problem)) error {
+	read func(*T) (Found, error), problem func(Problem)) ([]Found, error) {
+	var found []Found
 	opts := metav1.ListOptions{LabelSelector: selector, Limit: kubePageSize}
 	for {
 		list, err := dc.Resource(resource).Namespace(namespace).List(ctx, opts)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for i := range list.Items {
 			item := &list.Items[i]
 			if !annotated(item.GetAnnotations()) {
 				continue
 			}
+			where := kubeWhere(kind, item.GetNamespace(), item.GetName())
 			obj := new(T)
 			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(item.Object, obj); err != nil {
-				problem(Problem{Where: kubeWhere(kind, item.GetNamespace(), item.GetName()),
-					Message: fmt.Sprintf("the API server's %s does not read as one: %v", kind, err)})
+				problem(Problem{Where: where, Message: fmt.Sprintf("the API server's %s does not read as one: %v", kind, err)})
 				continue
 			}
-			each(obj)
+			f, err := read(obj)
+			if err != nil {
+				problem(Problem{Where: where, Message: err.Error()})
+				continue
+			}
+			found = append(found, f)
 		}
 		if opts.Continue = list.GetContinue(); opts.Continue == "" {
-			return nil
+			return found, nil
 		}
 	}
 }

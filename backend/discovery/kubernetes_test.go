@@ -230,23 +230,13 @@ current-context: dev
 }
 
 func TestKubernetesSettingsAreValidated(t *testing.T) {
-	cases := []struct {
-		c     SourceConfig
-		field string
-	}{
+	checkFieldErrors(t, "k", []fieldCase{
 		{SourceConfig{ID: "k", Kind: KindKubernetes, Kubeconfig: "kube/config"}, "kubeconfig"},
 		{SourceConfig{ID: "k", Kind: KindKubernetes, Namespace: "Not_A_Namespace"}, "namespace"},
 		{SourceConfig{ID: "k", Kind: KindKubernetes, LabelSelector: "app in (a"}, "label_selector"},
 		{SourceConfig{ID: "k", Kind: KindKubernetes, Socket: "/var/run/docker.sock"}, "socket"},
 		{SourceConfig{ID: "k", Kind: KindClients, Context: "dev"}, "context"},
-	}
-	for _, tc := range cases {
-		err := tc.c.Validate()
-		var fe *FieldError
-		if !errors.As(err, &fe) || fe.Field != tc.field || !strings.HasPrefix(err.Error(), `source "k": `+tc.field+": ") {
-			t.Errorf("Validate(%+v) = %v, want an error naming source k and %s", tc.c, err, tc.field)
-		}
-	}
+	})
 	ok := SourceConfig{ID: "k", Kind: KindKubernetes, Kubeconfig: "/home/me/.kube/config", Context: "kind-dev", Namespace: "tools", LabelSelector: "team=ai,tier!=test"}
 	if err := ok.Validate(); err != nil {
 		t.Fatal(err)

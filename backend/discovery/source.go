@@ -355,12 +355,8 @@ func (s *FolderSource) Watch(ctx context.Context, changed func()) error {
 		return fmt.Errorf("watch folder %s: %w", s.cfg.Path, err)
 	}
 	// Saves come as bursts of events; one scan after the burst is enough.
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
+	kick, stop := debouncer(changed)
+	defer stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -372,11 +368,7 @@ func (s *FolderSource) Watch(ctx context.Context, changed func()) error {
 			if !clientconfig.IsConfigFileName(ev.Name) || ev.Op == fsnotify.Chmod {
 				continue
 			}
-			if timer == nil {
-				timer = time.AfterFunc(debounce, changed)
-			} else {
-				timer.Reset(debounce)
-			}
+			kick()
 		case err, ok := <-w.Errors:
 			if !ok {
 				return nil
@@ -386,5 +378,25 @@ func (s *FolderSource) Watch(ctx context.Context, changed func()) error {
 	}
 }
 
-// debounce is how long the folder must be quiet before a rescan.
+// debounce is how long a watched source must be quiet before a rescan.
 const debounce = 200 * time.Millisecond
+
+// debouncer turns a burst of kicks into one call of changed, debounce after
+// the last kick; stop cancels a call still waiting. Kicks come from one
+// goroutine, the watch's.
+func debouncer(changed func()) (kick, stop func()) {
+	var timer *time.Timer
+	kick = func() {
+		if timer == nil {
+			timer = time.AfterFunc(debounce, changed)
+		} else {
+			timer.Reset(debounce)
+		}
+	}
+	stop = func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+	return kick, stop
+}

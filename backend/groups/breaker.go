@@ -50,8 +50,6 @@ func newBreaker(threshold int, cooldown time.Duration, onChange func(state, prev
 	return &breaker{state: Closed, threshold: threshold, cooldown: cooldown, onChange: onChange}
 }
 
-// available reports whether a call could go to the member now, without
-// claiming anything.
 // isOpen reports whether the breaker refuses every call now.
 func (b *breaker) isOpen() bool {
 	b.mu.Lock()
@@ -59,6 +57,8 @@ func (b *breaker) isOpen() bool {
 	return b.state == Open
 }
 
+// available reports whether a call could go to the member now, without
+// claiming anything.
 func (b *breaker) available() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()

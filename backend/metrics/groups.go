@@ -36,20 +36,11 @@ func collectGroups(src Source, ch chan<- prometheus.Metric) {
 	if !ok {
 		return
 	}
-	oneOf := func(desc *prometheus.Desc, now string, all []string, labels ...string) {
-		for _, s := range all {
-			v := 0.0
-			if s == now {
-				v = 1
-			}
-			ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, v, append(labels, s)...)
-		}
-	}
 	for _, g := range gs.Groups() {
-		oneOf(groupStateDesc, g.State, []string{groups.Healthy, groups.Degraded, groups.Unavailable}, g.ID)
+		oneOf(ch, groupStateDesc, g.State, []string{groups.Healthy, groups.Degraded, groups.Unavailable}, g.ID)
 		ch <- prometheus.MustNewConstMetric(groupHealthyDesc, prometheus.GaugeValue, float64(g.HealthyMembers), g.ID)
 		for _, m := range g.Members {
-			oneOf(breakerDesc, string(m.Breaker.State), []string{string(groups.Closed), string(groups.Open), string(groups.HalfOpen)}, g.ID, m.Server)
+			oneOf(ch, breakerDesc, m.Breaker.State, []groups.BreakerState{groups.Closed, groups.Open, groups.HalfOpen}, g.ID, m.Server)
 			ch <- prometheus.MustNewConstMetric(memberCallsDesc, prometheus.CounterValue, float64(m.CallsTotal), g.ID, m.Server)
 			ch <- prometheus.MustNewConstMetric(memberFailuresDesc, prometheus.CounterValue, float64(m.FailuresTotal), g.ID, m.Server)
 		}

@@ -142,17 +142,23 @@ func (c *gatewayCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *gatewayCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, u := range c.src.Upstreams() {
 		st := u.Status()
-		for _, s := range upstream.States() {
-			v := 0.0
-			if s == st.State {
-				v = 1
-			}
-			ch <- prometheus.MustNewConstMetric(stateDesc, prometheus.GaugeValue, v, st.Name, string(s))
-		}
+		oneOf(ch, stateDesc, st.State, upstream.States(), st.Name)
 		ch <- prometheus.MustNewConstMetric(restartsDesc, prometheus.CounterValue, float64(st.Restarts), st.Name)
 		ch <- prometheus.MustNewConstMetric(toolsDesc, prometheus.GaugeValue, float64(st.ToolCount), st.Name)
 	}
 	ch <- prometheus.MustNewConstMetric(sessionsDesc, prometheus.GaugeValue, float64(c.src.Sessions()))
 	ch <- prometheus.MustNewConstMetric(exposedDesc, prometheus.GaugeValue, float64(c.src.ExposedTools()))
 	collectGroups(c.src, ch) // groups.go
+}
+
+// oneOf sends a gauge per possible state: 1 for the one now, 0 for the
+// others, each with labels and then the state as its last label.
+func oneOf[S ~string](ch chan<- prometheus.Metric, desc *prometheus.Desc, now S, all []S, labels ...string) {
+	for _, s := range all {
+		v := 0.0
+		if s == now {
+			v = 1
+		}
+		ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, v, append(labels, string(s))...)
+	}
 }

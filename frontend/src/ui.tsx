@@ -274,12 +274,18 @@ export function Pager({ pager, next }: { pager: ReturnType<typeof useCursorPager
 }
 
 /** The "When" and "Per page" filters of the log pages; a change goes back to the first page. */
-export function WhenAndPageSize({ since, limit, onSince, onLimit }: { since: string; limit: number; onSince: (v: string) => void; onLimit: (n: number) => void }) {
+export function WhenAndPageSize({ since, limit, onSince, onLimit, pager }: {
+  since: string;
+  limit: number;
+  onSince: (v: string) => void;
+  onLimit: (n: number) => void;
+  pager: ReturnType<typeof useCursorPager>;
+}) {
   return (
     <>
       <label>
         When
-        <select value={since} onChange={(e) => onSince((e.target as HTMLSelectElement).value)}>
+        <select value={since} onChange={(e) => { onSince((e.target as HTMLSelectElement).value); pager.reset(); }}>
           {SINCE.map(([v, l]) => (
             <option key={v} value={v}>
               {l}
@@ -289,7 +295,7 @@ export function WhenAndPageSize({ since, limit, onSince, onLimit }: { since: str
       </label>
       <label>
         Per page
-        <select value={limit} onChange={(e) => onLimit(Number((e.target as HTMLSelectElement).value))}>
+        <select value={limit} onChange={(e) => { onLimit(Number((e.target as HTMLSelectElement).value)); pager.reset(); }}>
           {[25, 50, 100, 250].map((n) => (
             <option key={n} value={n}>
               {n}

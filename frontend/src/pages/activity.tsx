@@ -118,7 +118,7 @@ export function ActivityPage({ id }: { id?: string }) {
             ))}
           </select>
         </label>
-        <WhenAndPageSize since={since} limit={limit} onSince={(v) => { setSince(v); resetPaging(); }} onLimit={(n) => { setLimit(n); resetPaging(); }} />
+        <WhenAndPageSize since={since} limit={limit} onSince={setSince} onLimit={setLimit} pager={pager} />
       </form>
       <ErrorBox error={page.error} onRetry={page.reload} />
       {!page.data && !page.error && <Loading what="activity" />}

@@ -219,18 +219,18 @@ function MembersTable({ g }: { g: Group }) {
 
 /** The group's tools, loaded when the list is first opened and again on each opening. */
 function GroupTools({ g }: { g: Group }) {
-  const { api } = useApp();
   const [open, setOpen] = useState(false);
   return (
     <details data-testid={`group-tools-${g.id}`} onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
       <summary>Tools{g.tool_count !== undefined ? ` (${g.tool_count})` : ''}</summary>
-      {open && <GroupToolsTable id={g.id} load={() => api.get<{ tools: GroupTool[] | null }>(`/api/v1/groups/${seg(g.id)}/tools`)} />}
+      {open && <GroupToolsTable id={g.id} />}
     </details>
   );
 }
 
-function GroupToolsTable({ id, load }: { id: string; load: () => Promise<{ tools: GroupTool[] | null }> }) {
-  const list = useLoad(load, [id]);
+function GroupToolsTable({ id }: { id: string }) {
+  const { api } = useApp();
+  const list = useLoad(() => api.get<{ tools: GroupTool[] | null }>(`/api/v1/groups/${seg(id)}/tools`), [id]);
   if (list.error) return <ErrorBox error={list.error} />;
   if (!list.data) return <Loading />;
   const tools = list.data.tools ?? [];

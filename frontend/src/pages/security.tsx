@@ -126,7 +126,7 @@ export function SecurityPage({ id }: { id?: string }) {
           Who
           <input value={principal} onChange={filterBy(setPrincipal)} placeholder="anyone" />
         </label>
-        <WhenAndPageSize since={since} limit={limit} onSince={(v) => { setSince(v); resetPaging(); }} onLimit={(n) => { setLimit(n); resetPaging(); }} />
+        <WhenAndPageSize since={since} limit={limit} onSince={setSince} onLimit={setLimit} pager={pager} />
       </form>
       <ErrorBox error={page.error} onRetry={page.reload} />
       {!page.data && !page.error && <Loading what="security events" />}

@@ -4,7 +4,7 @@
 // changed and deleted. Screenshots go to frontend/test-artifacts/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { Browser, Switchboard, until } from './harness';
+import { Browser, Switchboard, openPanel, until } from './harness';
 
 const sb = new Switchboard();
 const browser = new Browser();
@@ -22,12 +22,7 @@ interface GroupAnswer {
 beforeAll(async () => {
   await sb.start();
   await sb.addApproved('alpha', 'beta');
-  await browser.start();
-  page = await browser.page();
-  page.on('dialog', (d) => d.accept());
-  await page.goto(`${sb.base}/ui/#key=${encodeURIComponent(sb.key)}`);
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-  await until('the event stream to connect', async () => (await page.getByTestId('link-state').innerText()).includes('Live'));
+  page = await openPanel(browser, sb);
 });
 
 afterAll(async () => {

@@ -191,3 +191,18 @@ export async function goTo(page: Page, hash: string) {
   }, hash);
   await page.locator('#page-title').waitFor();
 }
+
+/**
+ * Starts the browser on the panel of sb, signed in with its key, once the
+ * dashboard is shown and the event stream is live. Confirmation prompts
+ * (delete, revoke) are accepted.
+ */
+export async function openPanel(browser: Browser, sb: Switchboard): Promise<Page> {
+  await browser.start();
+  const page = await browser.page();
+  page.on('dialog', (d) => d.accept());
+  await page.goto(`${sb.base}/ui/#key=${encodeURIComponent(sb.key)}`);
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  await until('the event stream to connect', async () => (await page.getByTestId('link-state').innerText()).includes('Live'));
+  return page;
+}

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { Browser, Switchboard, TESTSERVER, until, goTo } from './harness';
+import { Browser, Switchboard, TESTSERVER, goTo, openPanel, until } from './harness';
 
 const sb = new Switchboard();
 const browser = new Browser();
@@ -15,12 +15,7 @@ let page: Page;
 
 beforeAll(async () => {
   await sb.start();
-  await browser.start();
-  page = await browser.page();
-  page.on('dialog', (d) => d.accept());
-  await page.goto(`${sb.base}/ui/#key=${encodeURIComponent(sb.key)}`);
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-  await until('the event stream to connect', async () => (await page.getByTestId('link-state').innerText()).includes('Live'));
+  page = await openPanel(browser, sb);
 });
 
 afterAll(async () => {
