@@ -174,13 +174,24 @@ func TestDiscoveryAPIErrors(t *testing.T) {
 
 // Docker and Kubernetes sources through the API: their settings are kept
 // and shown, can be changed, and a scan that cannot reach the engine or the
-// cluster says why in last_error.
+// cluster says why in last_error, and in a discovery.scanned event for
+// the scan nobody asked for (the first one, after the source is added).
 func TestDiscoveryDockerAndKubernetesSettingsThroughTheAPI(t *testing.T) {
 	h := newHarness(t, nil)
+	sub, _ := h.d.Events().Subscribe([]string{events.DiscoveryScan}, 16, 0)
+	defer sub.Close()
 	missing := filepath.Join(t.TempDir(), "docker.sock")
 	r := h.req("POST", "/api/v1/discovery/sources", map[string]any{"id": "dock", "kind": "docker", "socket": "unix://" + missing, "mode": "authoritative"})
 	if r.Status != http.StatusCreated || !strings.Contains(string(r.Body), `"socket":"unix://`+missing+`"`) {
 		t.Fatalf("create docker: %d %s", r.Status, r.Body)
+	}
+	select {
+	case ev := <-sub.C:
+		if b, _ := json.Marshal(ev.Data); !strings.Contains(string(b), `"source":"dock"`) || !strings.Contains(string(b), "no Docker socket at "+missing) {
+			t.Fatalf("discovery.scanned data %s", b)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no discovery.scanned event within 5s of adding the source")
 	}
 	var scan api.DiscoveryScanResult
 	h.req("POST", "/api/v1/discovery/sources/dock/scan", nil).JSON(t, &scan)

@@ -185,6 +185,10 @@ func Start(opts Options) (_ *Daemon, err error) {
 	disc, discErr := discovery.New(discovery.Options{Store: d.store, Config: d.cfg, Logger: d.log,
 		OnPending: func(source string, entries []discovery.Pending) {
 			d.events.Publish(events.DiscoveryFound, "", map[string]any{"source": source, "entries": discovery.RedactAll(entries)})
+		},
+		OnScanned: func(st discovery.Status) {
+			d.events.Publish(events.DiscoveryScan, "", map[string]any{"source": st.ID, "found": st.Found,
+				"problems": len(st.Problems), "error": st.LastError})
 		}})
 	if discErr != nil {
 		d.log.Error("discovery is off", "err", discErr)

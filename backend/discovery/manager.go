@@ -84,6 +84,7 @@ type Manager struct {
 	// build makes a Source of a config; tests swap the clients' Env.
 	build     func(SourceConfig) (Source, error)
 	onPending func(string, []Pending)
+	onScanned func(Status)
 
 	mu      sync.Mutex
 	st      state
@@ -104,6 +105,11 @@ type Options struct {
 	// first time (not those already waiting), so the user can be told
 	// once; it runs outside the manager's lock.
 	OnPending func(source string, entries []Pending)
+	// OnScanned is told of every scan's outcome, an error too, so a page
+	// showing the sources can follow scans it did not ask for (the
+	// periodic ones, and the first one after a source is added). It runs
+	// outside the manager's lock.
+	OnScanned func(Status)
 }
 
 // New loads the kept state.
@@ -111,7 +117,7 @@ func New(o Options) (*Manager, error) {
 	if o.Store == nil || o.Config == nil {
 		return nil, errors.New("discovery: a store and a config manager are required")
 	}
-	m := &Manager{kv: o.Store, config: o.Config, log: o.Logger, build: o.Build, onPending: o.OnPending,
+	m := &Manager{kv: o.Store, config: o.Config, log: o.Logger, build: o.Build, onPending: o.OnPending, onScanned: o.OnScanned,
 		status: map[string]*Status{}, changed: make(chan struct{}, 1)}
 	if m.log == nil {
 		m.log = slog.Default()
@@ -339,7 +345,7 @@ func (m *Manager) Scan(ctx context.Context, id string) (Status, error) {
 		// authoritative source proposes no removals on an error.
 		st.LastError = scanErr.Error()
 		m.mu.Unlock()
-		return m.Source(id)
+		return m.scanned(id)
 	}
 	var fresh []Pending
 	if c.Enabled {
@@ -353,7 +359,16 @@ func (m *Manager) Scan(ctx context.Context, id string) (Status, error) {
 	if len(fresh) > 0 && m.onPending != nil {
 		m.onPending(id, fresh)
 	}
-	return m.Source(id)
+	return m.scanned(id)
+}
+
+// scanned answers a source's status after a scan, and tells OnScanned.
+func (m *Manager) scanned(id string) (Status, error) {
+	st, err := m.Source(id)
+	if err == nil && m.onScanned != nil {
+		m.onScanned(st)
+	}
+	return st, err
 }
 
 // applyLocked turns one scan's findings into pending entries and returns

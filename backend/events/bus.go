@@ -32,6 +32,7 @@ const (
 	Security        = "security"           // a security event: data is the record, with its level
 	UpdateAvailable = "update.available"   // data: version, url
 	DiscoveryFound  = "discovery.pending"  // a discovery source found servers to approve or remove; data: source, entries
+	DiscoveryScan   = "discovery.scanned"  // a discovery source was scanned; data: source, found, problems, error
 	GroupState      = "group.state"        // a group's state changed; data: group, state, previous
 	GroupBreaker    = "group.breaker"      // a group member's breaker changed; data: group, server, state, previous
 	Dropped         = "subscriber.dropped" // sent to a subscriber that fell behind, then it is closed

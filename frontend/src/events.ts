@@ -7,7 +7,7 @@ export const EVENT_TYPES = [
   'server.state', 'server.added', 'server.updated', 'server.removed',
   'config.reloaded', 'config.rejected', 'tools.changed',
   'tool_call.started', 'tool_call.ended', 'session.started', 'session.ended',
-  'update.available', 'quarantine', 'policy', 'security', 'discovery.pending',
+  'update.available', 'quarantine', 'policy', 'security', 'discovery.pending', 'discovery.scanned',
   'group.state', 'group.breaker', 'events.missed', 'subscriber.dropped',
 ];
 

@@ -326,7 +326,7 @@ describe('control panel', () => {
       await page.getByRole('heading', { name: heading, exact: true }).waitFor();
       await until(`${hash} to finish loading`, async () => (await page.locator('[aria-busy="true"]').count()) === 0);
       // Nothing on any page may be an error box.
-      expect(await page.locator('.error-box').count(), `${hash} shows an error`).toBe(0);
+      expect(await page.locator('.error-box:visible').allInnerTexts(), `${hash} shows an error`).toEqual([]);
       await browser.shot(page, name);
     }
     await go('#/tools');
