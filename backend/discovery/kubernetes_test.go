@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -261,9 +260,6 @@ func kubeRig(t *testing.T, cs *fake.FakeDynamicClient) *rig {
 }
 
 func TestKubernetesSourceEndToEnd(t *testing.T) {
-	old := tick
-	tick = 20 * time.Millisecond
-	defer func() { tick = old }()
 	cs := fakeCluster(
 		service("tools", "github", nil, mcpAnnotations(nil), corev1.ServicePort{Port: 8080}),
 		pod("tools", "worker", corev1.PodRunning, "10.244.0.9", mcpAnnotations(map[string]string{AnnotationPort: "3000"})),

@@ -5,10 +5,6 @@ import (
 	"time"
 )
 
-// tick is how often Run checks which sources are due. A var so tests of the
-// schedule need not wait a second per step.
-var tick = time.Second
-
 // Run scans each enabled source at its interval (the first time right
 // away) and, for sources that can, on every change, until ctx is done. Call
 // it in its own goroutine: start-up never waits on a scan.
@@ -95,8 +91,10 @@ func (m *Manager) Run(ctx context.Context) {
 		}
 	}
 	reconcile()
-	t := time.NewTicker(tick)
-	defer t.Stop()
+	// Run sleeps until the next source is due rather than checking every
+	// so often: an idle desktop app should not wake the machine for nothing.
+	timer := time.NewTimer(idleWait)
+	defer timer.Stop()
 	scan := func(id string) {
 		if _, err := m.Scan(ctx, id); err != nil && ctx.Err() == nil {
 			m.log.Warn("discovery scan failed", "source", id, "err", err)
@@ -124,6 +122,7 @@ func (m *Manager) Run(ctx context.Context) {
 		for _, id := range ready {
 			scan(id)
 		}
+		timer.Reset(m.untilDue(next))
 		select {
 		case <-ctx.Done():
 			return
@@ -139,9 +138,27 @@ func (m *Manager) Run(ctx context.Context) {
 				delete(watches, d.id)
 				retry[d.id] = true
 			}
-		case <-t.C:
+		case <-timer.C:
 		}
 	}
+}
+
+// idleWait is how long Run sleeps with no enabled source: any change to the
+// sources wakes it sooner.
+const idleWait = time.Hour
+
+// untilDue is how long until the first enabled source is due for a scan
+// by its interval (0 when one already is).
+func (m *Manager) untilDue(next map[string]time.Time) time.Duration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	wait := idleWait
+	for _, c := range m.st.Sources {
+		if c.Enabled {
+			wait = min(wait, max(0, time.Until(next[c.ID])))
+		}
+	}
+	return wait
 }
 
 // watchKey is what a source's watch depends on: a watch is restarted when

@@ -14,10 +14,6 @@ func TestRunRescansAtTheInterval(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
-	old := tick
-	tick = 20 * time.Millisecond
-	defer func() { tick = old }()
-
 	r := newRig(t)
 	// Set directly: AddSource (rightly) refuses an interval this short.
 	r.m.mu.Lock()
