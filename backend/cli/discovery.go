@@ -13,6 +13,7 @@ import (
 
 	"switchboard/backend/api"
 	"switchboard/backend/client"
+	"switchboard/backend/config"
 	"switchboard/backend/discovery"
 )
 
@@ -180,8 +181,12 @@ quarantined, a rejected one is not offered again.`,
 				switch {
 				case res.Decision == "approved" && res.Entry.Action == discovery.ActionAdd:
 					msg = fmt.Sprintf("Added %s, quarantined: review and approve its tools with switchboard quarantine.", res.Entry.Name)
+				case res.Decision == "approved" && res.Entry.Action == discovery.ActionUpdate:
+					msg = fmt.Sprintf("Updated how %s is reached; it is quarantined until you approve it again with switchboard quarantine.", res.Entry.Name)
 				case res.Decision == "approved":
 					msg = fmt.Sprintf("Removed %s from the config.", res.Entry.Name)
+				case res.Entry.Action == discovery.ActionUpdate:
+					msg = fmt.Sprintf("Kept %s as it is; %s will not offer that change again.", res.Entry.Name, res.Entry.Source)
 				case res.Entry.Action == discovery.ActionRemove:
 					msg = fmt.Sprintf("Kept %s; %s no longer proposes removing it.", res.Entry.Name, res.Entry.Source)
 				}
@@ -230,16 +235,24 @@ func (e *env) printPending(w io.Writer, ps []discovery.Pending) error {
 	}
 	t := newTable(w, "ID", "ACTION", "SERVER", "FOUND IN")
 	for _, p := range ps {
-		what := ""
-		if p.Server != nil {
-			what = p.Server.URL
-			if what == "" {
-				what = strings.TrimSpace(p.Server.Command + " " + strings.Join(p.Server.Args, " "))
-			}
+		what := reachedBy(p.Server)
+		if p.Action == discovery.ActionUpdate {
+			what += " (was " + reachedBy(p.Previous) + ")"
 		}
 		t.row(p.ID, p.Action, orDash(what), orDash(p.Where))
 	}
 	return t.flush()
+}
+
+// reachedBy is how a server is reached: its URL, or its command line.
+func reachedBy(sc *config.Server) string {
+	if sc == nil {
+		return ""
+	}
+	if sc.URL != "" {
+		return sc.URL
+	}
+	return strings.TrimSpace(sc.Command + " " + strings.Join(sc.Args, " "))
 }
 
 // sourceSettings are the flags of each kind's own settings, with the field

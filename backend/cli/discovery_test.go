@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,6 +41,22 @@ func TestDiscoveryCommands(t *testing.T) {
 	mustRun(t, home, "discovery", "reject", "drop/fetch")
 	if out = mustRun(t, home, "discovery", "pending"); !strings.Contains(out, "Nothing pending") {
 		t.Fatalf("pending after approve and reject:\n%s", out)
+	}
+	// The file's memory now runs a pinned version: offered as an update.
+	if err := os.WriteFile(filepath.Join(folder, "mcp.json"), []byte(`{"mcpServers": {
+		"memory": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory@1.0.0"]}
+	}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out = mustRun(t, home, "discovery", "scan", "drop")
+	if !strings.Contains(out, "update") || !strings.Contains(out, "server-memory@1.0.0 (was npx -y @modelcontextprotocol/server-memory)") {
+		t.Fatalf("scan after the edit:\n%s", out)
+	}
+	if out = mustRun(t, home, "discovery", "approve", "drop/memory"); !strings.Contains(out, "Updated how memory is reached") {
+		t.Fatalf("approve the update:\n%s", out)
+	}
+	if sc := fileServers(t, home)["memory"]; sc == nil || !strings.Contains(fmt.Sprint(sc["args"]), "server-memory@1.0.0") {
+		t.Fatalf("memory in config.json after the update: %+v", sc)
 	}
 	if _, _, err := run(home, nil, "discovery", "approve", "memory"); err == nil || !strings.Contains(err.Error(), "SOURCE/NAME") {
 		t.Fatalf("approve without a source: %v", err)

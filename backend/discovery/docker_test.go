@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"switchboard/backend/config"
 )
 
 func enabled(extra map[string]string) map[string]string {
@@ -324,6 +326,85 @@ func TestDockerSourceEndToEnd(t *testing.T) {
 	s, _ = r.m.Scan(ctx, "dock")
 	if len(r.m.PendingList()) != 0 || s.Found != 1 {
 		t.Fatalf("disabled: status %+v pending %+v", s, r.m.PendingList())
+	}
+}
+
+// A container restarted on another port (docker run -P) is followed: the
+// server added from it is proposed for an update to the new address, which
+// keeps what the user set on the server and holds it in quarantine again.
+// A server of the same name added by hand is not the source's to move.
+func TestDockerSourceFollowsAContainerToANewPort(t *testing.T) {
+	e := newFakeEngine(t)
+	weather := container("aaaaaaaaaaaa1111", "weather", "running", enabled(map[string]string{LabelPort: "8080"}),
+		[]map[string]any{port("127.0.0.1", 8080, 18080)}, nil)
+	byHand := container("bbbbbbbbbbbb2222", "notes", "running", enabled(map[string]string{LabelPort: "3000"}),
+		[]map[string]any{port("127.0.0.1", 3000, 13000)}, nil)
+	e.set(weather, byHand)
+	r := newRig(t)
+	if _, err := r.m.config.Update(func(cfg *config.Config) error {
+		cfg.Servers["notes"] = &config.Server{Type: "http", URL: "http://127.0.0.1:9999/mcp"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.m.AddSource(SourceConfig{ID: "dock", Kind: KindDocker, Socket: e.socket, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	r.m.Scan(ctx, "dock")
+	if _, err := r.m.Approve("dock/weather"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.m.config.Update(func(cfg *config.Config) error {
+		cfg.Servers["weather"].Tags = []string{"mine"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	moveTo := func(public int) {
+		weather["Ports"] = []map[string]any{port("127.0.0.1", 8080, public)}
+		byHand["Ports"] = []map[string]any{port("127.0.0.1", 3000, public+1)}
+		e.set(weather, byHand)
+		if _, err := r.m.Scan(ctx, "dock"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	moveTo(28080)
+	p := r.m.PendingList()
+	if len(p) != 1 || p[0].ID != "dock/weather" || p[0].Action != ActionUpdate ||
+		p[0].Server.URL != "http://127.0.0.1:28080/mcp" || p[0].Previous.URL != "http://127.0.0.1:18080/mcp" {
+		t.Fatalf("after the move, pending = %+v", p)
+	}
+	if got := r.onDisk(t).Servers["weather"]; got.URL != "http://127.0.0.1:18080/mcp" {
+		t.Fatalf("weather moved without approval: %+v", got)
+	}
+	// Turned down, the same move is not offered again; another one is.
+	if _, err := r.m.Reject("dock/weather"); err != nil {
+		t.Fatal(err)
+	}
+	moveTo(28080)
+	if p := r.m.PendingList(); len(p) != 0 {
+		t.Fatalf("a rejected move came back: %+v", p)
+	}
+	moveTo(38080)
+	if p := r.m.PendingList(); len(p) != 1 || p[0].Action != ActionUpdate || p[0].Server.URL != "http://127.0.0.1:38080/mcp" {
+		t.Fatalf("after a second move, pending = %+v", p)
+	}
+	if _, err := r.m.Approve("dock/weather"); err != nil {
+		t.Fatal(err)
+	}
+	got := r.onDisk(t).Servers["weather"]
+	if got.URL != "http://127.0.0.1:38080/mcp" || !slices.Equal(got.Tags, []string{"mine"}) {
+		t.Fatalf("config.json weather = %+v, want the new address and the user's tag", got)
+	}
+	r.heldByTrust(t, "weather", got)
+	if got := r.onDisk(t).Servers["notes"]; got.URL != "http://127.0.0.1:9999/mcp" {
+		t.Fatalf("the server added by hand was changed: %+v", got)
+	}
+	moveTo(38080)
+	if p := r.m.PendingList(); len(p) != 0 {
+		t.Fatalf("nothing moved, yet pending = %+v", p)
 	}
 }
 

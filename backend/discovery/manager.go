@@ -20,21 +20,30 @@ import (
 const (
 	ActionAdd    = "add"
 	ActionRemove = "remove"
+	// ActionUpdate: a server the source added is now reached another way
+	// there (a container restarted on a new port, a client file's command
+	// edited). Approving it changes how the config's server is reached
+	// (type, command, args, url), and the changed server is held in
+	// quarantine again, as any server whose launch changes is.
+	ActionUpdate = "update"
 )
 
-// Pending is a finding waiting for the user: a server to add, or (from an
-// authoritative source) a server it added that is gone from the source.
+// Pending is a finding waiting for the user: a server to add, a server it
+// added that is reached another way now, or (from an authoritative source)
+// a server it added that is gone from the source.
 type Pending struct {
 	// ID is "source/name", stable across scans so approve and reject can
 	// name it.
-	ID      string         `json:"id"`
-	Source  string         `json:"source"`
-	Action  string         `json:"action"`
-	Name    string         `json:"name"`
-	Server  *config.Server `json:"server,omitempty"`
-	Where   string         `json:"where,omitempty"`
-	Format  string         `json:"format,omitempty"`
-	FoundAt time.Time      `json:"found_at"`
+	ID     string         `json:"id"`
+	Source string         `json:"source"`
+	Action string         `json:"action"`
+	Name   string         `json:"name"`
+	Server *config.Server `json:"server,omitempty"`
+	// Previous is the config's server as it is, for an update.
+	Previous *config.Server `json:"previous,omitempty"`
+	Where    string         `json:"where,omitempty"`
+	Format   string         `json:"format,omitempty"`
+	FoundAt  time.Time      `json:"found_at"`
 }
 
 // Status is a source with the outcome of its last scan.
@@ -394,18 +403,26 @@ func (m *Manager) applyLocked(c SourceConfig, found []Found, now time.Time) (fre
 
 	for _, name := range slices.Sorted(maps.Keys(byName)) {
 		f := byName[name]
-		if cur.Servers[name] != nil {
-			continue // already there (added from here, or by hand)
-		}
 		if f.Unavailable != "" {
 			continue // held but not reachable now: offered once it is
 		}
-		if id, ok := m.st.Rejected[c.ID][name]; ok && id == trust.Identity(f.Server) {
-			continue
-		}
 		p := &Pending{ID: c.ID + "/" + name, Source: c.ID, Action: ActionAdd, Name: name,
 			Server: f.Server, Where: f.Where, Format: f.Format, FoundAt: now}
-		if prev := old[ActionAdd+"/"+name]; prev != nil {
+		if have := cur.Servers[name]; have != nil {
+			// Already there: added by hand is none of this source's
+			// business; added from here, it is followed when it moves.
+			if !slices.Contains(added, name) {
+				continue
+			}
+			p.Action, p.Server, p.Previous = ActionUpdate, relaunched(have, f.Server), have.Clone()
+			if p.Server == nil {
+				continue
+			}
+		}
+		if id, ok := m.st.Rejected[c.ID][name]; ok && id == trust.Identity(p.Server) {
+			continue
+		}
+		if prev := old[p.Action+"/"+name]; prev != nil && trust.Identity(prev.Server) == trust.Identity(p.Server) {
 			p.FoundAt = prev.FoundAt
 		} else {
 			fresh = append(fresh, *p)
@@ -428,6 +445,17 @@ func (m *Manager) applyLocked(c SourceConfig, found []Found, now time.Time) (fre
 		}
 	}
 	return fresh
+}
+
+// relaunched is have reached as the source now says (its type, command,
+// args and url), or nil when that is how have is reached already.
+func relaunched(have, found *config.Server) *config.Server {
+	sc := have.Clone()
+	sc.Type, sc.Command, sc.Args, sc.URL = found.Type, found.Command, slices.Clone(found.Args), found.URL
+	if trust.Identity(sc) == trust.Identity(have) {
+		return nil
+	}
+	return sc
 }
 
 func (m *Manager) pendingLocked(id string) (*Pending, error) {
@@ -469,6 +497,17 @@ func (m *Manager) Approve(id string) (Pending, error) {
 		if err == nil && !slices.Contains(m.st.Added[p.Source], p.Name) {
 			m.st.Added[p.Source] = append(m.st.Added[p.Source], p.Name)
 		}
+	case ActionUpdate:
+		// Only how the server is reached changes: what the user set on it
+		// since (tags, timeouts, env) stays.
+		_, err = m.config.Update(func(cfg *config.Config) error {
+			sc := cfg.Servers[p.Name]
+			if sc == nil {
+				return fmt.Errorf("%q is no longer in the config: %w", p.Name, ErrNotFound)
+			}
+			sc.Type, sc.Command, sc.Args, sc.URL = p.Server.Type, p.Server.Command, slices.Clone(p.Server.Args), p.Server.URL
+			return nil
+		})
 	case ActionRemove:
 		_, err = m.config.Update(func(cfg *config.Config) error {
 			delete(cfg.Servers, p.Name)
@@ -498,7 +537,7 @@ func (m *Manager) Reject(id string) (Pending, error) {
 		return Pending{}, err
 	}
 	switch p.Action {
-	case ActionAdd:
+	case ActionAdd, ActionUpdate:
 		if m.st.Rejected[p.Source] == nil {
 			m.st.Rejected[p.Source] = map[string]string{}
 		}
@@ -515,7 +554,7 @@ func (m *Manager) Reject(id string) (Pending, error) {
 // as for servers in the config. Client files often hold tokens in plain
 // text.
 func (p Pending) Redacted() Pending {
-	p.Server = p.Server.Redacted()
+	p.Server, p.Previous = p.Server.Redacted(), p.Previous.Redacted()
 	return p
 }
 

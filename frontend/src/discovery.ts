@@ -25,9 +25,11 @@ export interface DiscoverySource {
 export interface PendingServer {
   id: string;
   source: string;
-  action: 'add' | 'remove' | string;
+  action: 'add' | 'update' | 'remove' | string;
   name: string;
-  server?: Record<string, unknown> & { command?: string; args?: string[]; url?: string; type?: string };
+  server?: PendingConfig;
+  /** For an update: the server as the config has it now. */
+  previous?: PendingConfig;
   where?: string;
   format?: string;
   found_at: string;
@@ -181,8 +183,19 @@ export function sourceBody(f: SourceForm, editing: boolean): Record<string, unkn
 }
 
 /** What a pending server would run, in one line. */
+type PendingConfig = Record<string, unknown> & { command?: string; args?: string[]; url?: string; type?: string };
+
+/** How a pending server is reached (for an update: how it will be). */
 export function pendingSummary(p: PendingServer): string {
-  const s = p.server;
+  return reachedBy(p.server);
+}
+
+/** How the server of an update is reached now. */
+export function previousSummary(p: PendingServer): string {
+  return reachedBy(p.previous);
+}
+
+function reachedBy(s?: PendingConfig): string {
   if (!s) return '';
   if (s.url) return `${s.type ? s.type + ' ' : ''}${s.url}`;
   return [s.command, ...(s.args ?? [])].filter(Boolean).join(' ');

@@ -2,7 +2,7 @@ import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError, errorText, seg } from '../api';
 import {
-  FormError, SOURCE_KINDS, pendingSummary, sourceBody, sourceForm, sourceSettings,
+  FormError, SOURCE_KINDS, pendingSummary, previousSummary, sourceBody, sourceForm, sourceSettings,
   type DiscoverySource, type PendingServer, type SourceForm,
 } from '../discovery';
 import { href } from '../router';
@@ -220,6 +220,9 @@ function SourcesTable({ sources, onEdit, after }: { sources: DiscoverySource[]; 
   );
 }
 
+/** The badge of each kind of pending decision. */
+const ACTION_BADGE: Record<string, string> = { add: 'state-starting', update: 'state-degraded', remove: 'state-dead' };
+
 function PendingTable({ pending, after }: { pending: PendingServer[]; after: () => void }) {
   const { api, notify } = useApp();
   const p = (e: PendingServer) => `/api/v1/discovery/pending/${seg(e.source)}/${seg(e.name)}`;
@@ -242,10 +245,15 @@ function PendingTable({ pending, after }: { pending: PendingServer[]; after: () 
           <tr key={e.id} data-pending={e.id}>
             <td class="mono">{e.name}</td>
             <td>
-              {e.action === 'remove' ? <span class="badge state-dead">remove</span> : <span class="badge state-starting">add</span>}
+              <span class={`badge ${ACTION_BADGE[e.action] ?? 'state-starting'}`}>{e.action}</span>
             </td>
             <td class="mono small clip" title={pendingSummary(e)}>
               {pendingSummary(e) || '—'}
+              {e.action === 'update' && (
+                <div class="muted" data-testid="pending-previous" title={previousSummary(e)}>
+                  was {previousSummary(e)}
+                </div>
+              )}
             </td>
             <td class="small">
               {e.source}
@@ -265,7 +273,9 @@ function PendingTable({ pending, after }: { pending: PendingServer[]; after: () 
                       'ok',
                       e.action === 'remove'
                         ? `${e.name} removed from your servers.`
-                        : `${e.name} added. It waits in quarantine until you approve its tools.`,
+                        : e.action === 'update'
+                          ? `${e.name} updated. It waits in quarantine until you approve it again.`
+                          : `${e.name} added. It waits in quarantine until you approve its tools.`,
                     );
                     after();
                   }}
@@ -277,7 +287,13 @@ function PendingTable({ pending, after }: { pending: PendingServer[]; after: () 
                   kind="danger"
                   label={`Reject ${e.id}`}
                   onClick={async () => { await api.post(`${p(e)}/reject`); after(); }}
-                  done={e.action === 'remove' ? `${e.name} stays; ${e.source} no longer treats it as its own.` : `${e.name} rejected: ${e.source} will not offer it again.`}
+                  done={
+                    e.action === 'remove'
+                      ? `${e.name} stays; ${e.source} no longer treats it as its own.`
+                      : e.action === 'update'
+                        ? `${e.name} stays as it is: ${e.source} will not offer that change again.`
+                        : `${e.name} rejected: ${e.source} will not offer it again.`
+                  }
                 >
                   Reject
                 </ActionButton>

@@ -93,6 +93,30 @@ describe('discovery', () => {
     expect(await page.locator('tr[data-server="unwanted"]').count()).toBe(0);
   });
 
+  it('offers a server whose launch changed in its source as an update, showing what it was', async () => {
+    // Approved as it is now, so the update's hold in quarantine shows.
+    await until('found to be approved', () => sb.api('POST', '/api/v1/servers/found/approve', {}).then(() => true, () => false));
+    expect((await sb.api<{ quarantined: boolean }>('GET', '/api/v1/servers/found')).quarantined).toBe(false);
+    const folder = join(sb.home, 'found-configs');
+    writeFileSync(
+      join(folder, 'claude_desktop_config.json'),
+      JSON.stringify({ mcpServers: { found: { command: TESTSERVER, args: ['--name', 'found-v2'] } } }),
+    );
+    await go('#/discovery');
+    const row = page.locator('tr[data-pending="drop/found"]');
+    await row.waitFor();
+    expect(await row.locator('.badge').innerText()).toBe('update');
+    expect(await row.innerText()).toContain('--name found-v2');
+    expect(await row.getByTestId('pending-previous').innerText()).toContain('--name found');
+    await browser.shot(page, '41c-discovery-update');
+    await page.getByRole('button', { name: 'Approve drop/found' }).click();
+    await page.getByText('found updated. It waits in quarantine').waitFor();
+    await row.waitFor({ state: 'detached' });
+    const server = await sb.api<{ config: { args: string[] }; quarantined: boolean }>('GET', '/api/v1/servers/found');
+    expect(server.config.args).toEqual(['--name', 'found-v2']);
+    expect(server.quarantined).toBe(true);
+  });
+
   it("shows a docker source's scan error in words, and changes the source", async () => {
     // No Docker engine answers on this socket: the source says so on its row.
     const socket = join(sb.home, 'docker.sock');

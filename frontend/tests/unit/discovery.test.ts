@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FormError, extraSettings, pendingSummary, sourceBody, sourceForm, sourceSettings, type DiscoverySource, type SourceForm } from '../../src/discovery';
+import { FormError, extraSettings, pendingSummary, previousSummary, sourceBody, sourceForm, sourceSettings, type DiscoverySource, type SourceForm } from '../../src/discovery';
 
 const form = (f: Partial<SourceForm>): SourceForm => ({ ...sourceForm(), ...f });
 
@@ -77,5 +77,11 @@ describe('pendingSummary', () => {
     expect(pendingSummary({ ...entry, server: { command: 'npx', args: ['-y', 'pkg'] } })).toBe('npx -y pkg');
     expect(pendingSummary({ ...entry, server: { type: 'http', url: 'https://x/mcp' } })).toBe('http https://x/mcp');
     expect(pendingSummary(entry)).toBe('');
+  });
+  it('says, for an update, how the server is reached now and how it will be', () => {
+    const update = { ...entry, action: 'update', server: { type: 'http', url: 'http://127.0.0.1:28080/mcp' }, previous: { type: 'http', url: 'http://127.0.0.1:18080/mcp' } };
+    expect(pendingSummary(update)).toBe('http http://127.0.0.1:28080/mcp');
+    expect(previousSummary(update)).toBe('http http://127.0.0.1:18080/mcp');
+    expect(previousSummary(entry)).toBe('');
   });
 });
