@@ -51,7 +51,9 @@ func validateKubernetes(c *SourceConfig) error {
 // client connects as kubectl would: the source's kubeconfig, else
 // $KUBECONFIG, else ~/.kube/config; the source's context, else the file's
 // current one; and with no file at all, the cluster this process runs in.
-func (s *KubernetesSource) client() (dynamic.Interface, error) {
+// Lists answer within kubeTimeout; a watch (timeout 0) is a stream that
+// lasts until the API server ends it.
+func (s *KubernetesSource) client(timeout time.Duration) (dynamic.Interface, error) {
 	if s.Client != nil {
 		return s.Client, nil
 	}
@@ -69,13 +71,13 @@ func (s *KubernetesSource) client() (dynamic.Interface, error) {
 	case err != nil:
 		return nil, fmt.Errorf("kubeconfig: %w", err)
 	}
-	rc.Timeout = kubeTimeout
+	rc.Timeout = timeout
 	rc.UserAgent = "switchboard-discovery"
 	return dynamic.NewForConfig(rc)
 }
 
 func (s *KubernetesSource) Scan(ctx context.Context) ([]Found, []Problem, error) {
-	cs, err := s.client()
+	cs, err := s.client(kubeTimeout)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -94,9 +96,9 @@ func kubeError(err error, namespace string) error {
 	}
 	switch {
 	case apierrors.IsForbidden(err) && namespace == "":
-		return fmt.Errorf("%w (the source lists services and pods %s: give the user list rights on them cluster-wide, or set the source's namespace)", err, where)
+		return fmt.Errorf("%w (the source lists and watches services and pods %s: give the user list and watch rights on them cluster-wide, or set the source's namespace)", err, where)
 	case apierrors.IsForbidden(err):
-		return fmt.Errorf("%w (the source lists services and pods %s: give the user list rights on them there)", err, where)
+		return fmt.Errorf("%w (the source lists and watches services and pods %s: give the user list and watch rights on them there)", err, where)
 	case apierrors.IsUnauthorized(err):
 		return fmt.Errorf("%w (the kubeconfig's credentials were refused; log in to the cluster again)", err)
 	}

@@ -269,11 +269,8 @@ func TestKubernetesSourceEndToEnd(t *testing.T) {
 	if _, err := r.m.AddSource(c); err != nil {
 		t.Fatal(err)
 	}
-	// A short interval, set directly (AddSource rightly refuses one this
-	// short), so the schedule, not a scan asked for, finds what comes later.
-	r.m.mu.Lock()
-	r.m.st.Sources[0].Interval = "100ms"
-	r.m.mu.Unlock()
+	// The default interval (minutes): what comes later is found through
+	// the source's watch of services and pods, within about a second.
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { r.m.Run(ctx); close(done) }()
@@ -365,7 +362,7 @@ func TestKubernetesRefusedListIsAScanError(t *testing.T) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", errors.New(`User "dev" cannot list resource "pods" in namespace "tools"`))
 	})
 	s, err := r.m.Scan(ctx, "k8s")
-	if err != nil || !strings.Contains(s.LastError, "list pods") || !strings.Contains(s.LastError, "list rights") {
+	if err != nil || !strings.Contains(s.LastError, "list pods") || !strings.Contains(s.LastError, "list and watch rights") {
 		t.Fatalf("scan = %+v, %v", s, err)
 	}
 	if p := r.m.PendingList(); len(p) != 0 {
@@ -444,7 +441,7 @@ func TestKubernetesRefusalsThroughAKubeconfig(t *testing.T) {
 			[]string{"list services", `User "dev" cannot list resource "services"`, "cluster-wide, or set the source's namespace"}},
 		{"forbidden in a namespace", "tools", http.StatusForbidden,
 			`{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"services is forbidden: User \"dev\" cannot list resource \"services\" in API group \"\" in the namespace \"tools\"","reason":"Forbidden","details":{"kind":"services"},"code":403}`,
-			[]string{"list services", `in the namespace "tools"`, "list rights on them there"}},
+			[]string{"list services", `in the namespace "tools"`, "list and watch rights on them there"}},
 		{"unauthorized", "tools", http.StatusUnauthorized,
 			`{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}`,
 			[]string{"list services", "Unauthorized", "log in to the cluster again"}},

@@ -2,6 +2,7 @@ package discovery
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -162,7 +163,7 @@ func (m *Manager) untilDue(next map[string]time.Time) time.Duration {
 }
 
 // watchKey is what a source's watch depends on: a watch is restarted when
-// its folder or its engine's socket changes.
+// its folder, its engine's socket or its cluster settings change.
 func watchKey(c SourceConfig) string {
-	return c.Path + "\x00" + c.Socket
+	return strings.Join([]string{c.Path, c.Socket, c.Kubeconfig, c.Context, c.Namespace, c.LabelSelector}, "\x00")
 }
