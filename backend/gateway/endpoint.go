@@ -312,6 +312,9 @@ func (e *endpoint) sync(ups map[string]*upstream.Upstream) {
 		}
 	}
 	tools = e.addGroupTools(rt, tools, &fps[0], toolOwner, prof)
+	if e.group != "" {
+		prompts, resources, templates = e.addGroupCatalog(rt, &fps)
+	}
 	e.dropKeysBut(names)
 	rt.search = e.g.exposureMode() == config.ExposureSearch
 	old := e.routes.Swap(rt)
@@ -499,12 +502,16 @@ func (e *endpoint) getPrompt(ctx context.Context, req mcp.GetPromptRequest) (*mc
 	up := req
 	up.Params.Name = t.name
 	var res *mcp.GetPromptResult
-	err := e.g.do(ctx, e, t.server, req.Params.Meta, func(ctx context.Context, cl *client.Client, meta *mcp.Meta) (err error) {
+	get := func(ctx context.Context, cl *client.Client, meta *mcp.Meta) (err error) {
 		up.Params.Meta = meta
 		res, err = cl.GetPrompt(ctx, up)
 		return err
-	})
-	return res, err
+	}
+	if t.group != "" {
+		err := e.onGroupMember(ctx, fmt.Sprintf("prompt %q", t.name), func(c *groupCatalog) []string { return c.promptHolders[t.name] }, req.Params.Meta, get)
+		return res, err
+	}
+	return res, e.g.do(ctx, e, t.server, req.Params.Meta, get)
 }
 
 func (e *endpoint) readResource(serverName string) server.ResourceHandlerFunc {
@@ -542,6 +549,10 @@ func (e *endpoint) serverForURI(uri string) string {
 func (e *endpoint) subscribe(ctx context.Context, uri string, subscribe bool) {
 	if s := sessionOf(ctx); s != nil {
 		e.client(s.SessionID()).subscribe(uri, subscribe)
+	}
+	if e.group != "" {
+		e.subscribeGroup(uri, subscribe)
+		return
 	}
 	name := e.serverForURI(uri)
 	if name == "" {
@@ -587,10 +598,23 @@ func (c completer) CompletePromptArgument(ctx context.Context, name string, arg 
 	if !ok {
 		return nil, fmt.Errorf("unknown prompt %q", name)
 	}
-	return c.forward(ctx, t.server, mcp.PromptReference{Type: "ref/prompt", Name: t.name}, arg, cc)
+	ref := mcp.PromptReference{Type: "ref/prompt", Name: t.name}
+	if t.group != "" {
+		return c.forwardGroup(ctx, fmt.Sprintf("prompt %q", t.name), func(g *groupCatalog) []string { return g.promptHolders[t.name] }, ref, arg, cc)
+	}
+	return c.forward(ctx, t.server, ref, arg, cc)
 }
 
 func (c completer) CompleteResourceArgument(ctx context.Context, uri string, arg mcp.CompleteArgument, cc mcp.CompleteContext) (*mcp.Completion, error) {
+	ref := mcp.ResourceReference{Type: "ref/resource", URI: uri}
+	if c.e.group != "" {
+		return c.forwardGroup(ctx, fmt.Sprintf("resource template %q", uri), func(g *groupCatalog) []string {
+			if h := g.templateHolders[uri]; h != nil {
+				return h
+			}
+			return g.holdersOfURI(uri)
+		}, ref, arg, cc)
+	}
 	rt := c.e.routes.Load()
 	name := rt.templates[uri].server
 	if name == "" {
@@ -599,21 +623,34 @@ func (c completer) CompleteResourceArgument(ctx context.Context, uri string, arg
 	if name == "" {
 		return nil, fmt.Errorf("unknown resource %q", uri)
 	}
-	return c.forward(ctx, name, mcp.ResourceReference{Type: "ref/resource", URI: uri}, arg, cc)
+	return c.forward(ctx, name, ref, arg, cc)
 }
 
 func (c completer) forward(ctx context.Context, name string, ref any, arg mcp.CompleteArgument, cc mcp.CompleteContext) (*mcp.Completion, error) {
 	var res *mcp.CompleteResult
-	err := c.e.g.do(ctx, c.e, name, nil, func(ctx context.Context, cl *client.Client, _ *mcp.Meta) (err error) {
+	if err := c.e.g.do(ctx, c.e, name, nil, complete(&res, ref, arg, cc)); err != nil {
+		return nil, err
+	}
+	return &res.Completion, nil
+}
+
+// forwardGroup asks a member of the endpoint's group that offers what.
+func (c completer) forwardGroup(ctx context.Context, what string, holders func(*groupCatalog) []string, ref any, arg mcp.CompleteArgument, cc mcp.CompleteContext) (*mcp.Completion, error) {
+	var res *mcp.CompleteResult
+	if err := c.e.onGroupMember(ctx, what, holders, nil, complete(&res, ref, arg, cc)); err != nil {
+		return nil, err
+	}
+	return &res.Completion, nil
+}
+
+// complete is one completion/complete request, its answer put in *res.
+func complete(res **mcp.CompleteResult, ref any, arg mcp.CompleteArgument, cc mcp.CompleteContext) func(ctx context.Context, cl *client.Client, _ *mcp.Meta) error {
+	return func(ctx context.Context, cl *client.Client, _ *mcp.Meta) (err error) {
 		req := mcp.CompleteRequest{}
 		req.Params.Ref = ref
 		req.Params.Argument = arg
 		req.Params.Context = cc
-		res, err = cl.Complete(ctx, req)
+		*res, err = cl.Complete(ctx, req)
 		return err
-	})
-	if err != nil {
-		return nil, err
 	}
-	return &res.Completion, nil
 }

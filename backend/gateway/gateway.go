@@ -414,6 +414,11 @@ func (g *Gateway) endpointsWith(name string) []*endpoint {
 			out = append(out, e)
 		}
 	}
+	for _, gr := range g.groups {
+		if slices.Contains(gr.ep.routes.Load().servers, name) {
+			out = append(out, gr.ep)
+		}
+	}
 	return out
 }
 

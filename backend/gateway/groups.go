@@ -64,6 +64,9 @@ type groupTable struct {
 	// held maps each member the trust filter holds (not approved) to why;
 	// read on every call, so the filter is asked only when lists change.
 	held map[string]string
+	// catalog is the members' prompts, resources and templates, which the
+	// group's own endpoint serves (groupcatalog.go).
+	catalog groupCatalog
 	// from is what the table was built from, to skip rebuilding it.
 	from string
 }
@@ -222,11 +225,13 @@ func (gr *groupRuntime) rebuild(ups map[string]*upstream.Upstream) {
 			}
 		}
 		t.defs[s.name] = defs
+		t.catalog.add(s.name, s.u.Catalog())
 	}
 	for _, name := range slices.Sorted(maps.Keys(byName)) {
 		t.tools = append(t.tools, byName[name])
 	}
 	t.keys = jsonEach(t.tools)
+	t.catalog.done()
 	gr.table.Store(t)
 }
 
