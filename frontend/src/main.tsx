@@ -285,7 +285,7 @@ function App() {
   }
 
   return (
-    <Ctx.Provider value={{ api, events, notify }}>
+    <Ctx.Provider value={{ api, events, notify, found }}>
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('page-title')?.focus(); }}>
         Skip to content
       </a>

@@ -16,6 +16,8 @@ export interface AppCtx {
   api: Api;
   events: EventHub;
   notify: (kind: Notice['kind'], text: string) => void;
+  /** Servers discovery found that await a decision, as the side bar counts them. */
+  found: number;
 }
 
 export const Ctx = createContext<AppCtx>(null as unknown as AppCtx);

@@ -4,13 +4,9 @@ import { ErrorBox, Loading, PageHead, duration, useApp, useDebounced, useEvents,
 import { bucketCalls } from '../chart';
 import { countText, localSeenStore, newAlertsQuery, type SecurityEvent } from '../security';
 
-/** Servers discovery found that await a decision. */
+/** Servers discovery found that await a decision (the side bar's count). */
 function FoundServers() {
-  const { api } = useApp();
-  const found = useLoad(() => api.get<{ pending: unknown[] | null }>('/api/v1/discovery/pending'));
-  useEvents(['discovery.pending', 'server.added', 'server.removed'], () => found.reload());
-  // A hint: the Discovery page shows any error in full.
-  const n = found.data?.pending?.length ?? 0;
+  const n = useApp().found;
   if (!n) return null;
   return (
     <div class="banner info" role="status" data-testid="found-banner">
