@@ -141,10 +141,10 @@ func addOperation(r *openapi31.Reflector, rt Route, ids map[string]int) error {
 		contentType = "application/json"
 	}
 	oc.AddRespStructure(rt.Response, openapi.WithHTTPStatus(status), openapi.WithContentType(contentType),
-		describe(successDescription(rt, status)))
+		withDescription(successDescription(rt, status)))
 	for _, family := range []int{4, 5} {
 		oc.AddRespStructure(Error{}, openapi.WithHTTPStatus(family), openapi.WithContentType("application/json"),
-			describe("The error envelope"))
+			withDescription("The error envelope"))
 	}
 	return r.AddOperation(oc)
 }
@@ -159,7 +159,7 @@ func successDescription(rt Route, status int) string {
 	return http.StatusText(status)
 }
 
-func describe(text string) openapi.ContentOption {
+func withDescription(text string) openapi.ContentOption {
 	return func(cu *openapi.ContentUnit) { cu.Description = text }
 }
 

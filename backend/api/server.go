@@ -114,6 +114,7 @@ func New(opts Options) *Server {
 	})
 	s.registerHealth()
 	s.registerServers()
+	s.registerDescribe()
 	s.registerTools()
 	s.registerSessions()
 	s.registerActivity()

@@ -232,3 +232,21 @@ func TestActivityFiltersByAge(t *testing.T) {
 		t.Fatalf("export file mode %v", fi.Mode())
 	}
 }
+
+func TestDescribeWritesTheServersOwnWords(t *testing.T) {
+	bin := testdeps.TestServerBinary(t)
+	home := startCore(t, map[string]*config.Server{"alpha": {Command: bin}})
+	out := mustRun(t, home, "servers", "describe")
+	if !strings.Contains(out, "alpha") || !strings.Contains(out, "tools for exercising an MCP gateway") || !strings.Contains(out, "instructions") || strings.Contains(out, "written") {
+		t.Fatalf("servers describe:\n%s", out)
+	}
+	if got := fileServers(t, home)["alpha"]["description"]; got != nil {
+		t.Fatalf("describe without --apply wrote %v", got)
+	}
+	if out = mustRun(t, home, "servers", "describe", "alpha", "--apply"); !strings.Contains(out, "written") {
+		t.Fatalf("servers describe alpha --apply:\n%s", out)
+	}
+	if got, _ := fileServers(t, home)["alpha"]["description"].(string); !strings.HasPrefix(got, "Switchboard's test server") {
+		t.Fatalf("config.json description %q", got)
+	}
+}

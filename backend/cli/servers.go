@@ -31,7 +31,7 @@ func (e *env) serversCmd() *cobra.Command {
 		e.serverActionCmd(client.ActionRestart, "Restart servers"),
 		e.serverActionCmd(client.ActionStart, "Start servers that are stopped or cold"),
 		e.serverActionCmd(client.ActionStop, "Stop servers until started again (not saved in the config)"),
-		e.serversLogsCmd())
+		e.serversLogsCmd(), e.serversDescribeCmd())
 	return cmd
 }
 
@@ -468,4 +468,43 @@ func (e *env) followLogs(ctx context.Context, c *client.Client, w io.Writer, nam
 			fmt.Fprintf(w, "-- %s\n", m.Message)
 		}
 	}
+}
+
+func (e *env) serversDescribeCmd() *cobra.Command {
+	var req api.BulkDescribeRequest
+	cmd := &cobra.Command{
+		Use:   "describe [NAME...]",
+		Short: "Describe servers (default: all) in their own words, or by their tools; --apply writes the descriptions",
+		Long: `Makes a one-line description of each server from what it says of itself:
+the description in its serverInfo, else the first paragraph of its
+instructions, else its title and tools. No model is asked. A server
+awaiting approval, or one that has not run yet, is skipped with the reason.
+--apply writes each description into the config, keeping descriptions
+servers have unless --overwrite.`,
+		RunE: e.run(func(ctx context.Context, c *client.Client, cmd *cobra.Command, args []string) error {
+			req.Names = args
+			res, err := c.DescribeServers(ctx, req)
+			if err != nil {
+				return err
+			}
+			if e.json() {
+				return writeJSON(cmd.OutOrStdout(), res)
+			}
+			t := newTable(cmd.OutOrStdout(), "NAME", "DESCRIPTION", "FROM", "")
+			for _, d := range res.Results {
+				note := ""
+				switch {
+				case d.Applied:
+					note = "written"
+				case d.Skipped != "":
+					note = d.Skipped
+				}
+				t.row(d.Name, orDash(d.Description), orDash(d.Source), note)
+			}
+			return t.flush()
+		}),
+	}
+	cmd.Flags().BoolVar(&req.Apply, "apply", false, "write the descriptions into the config")
+	cmd.Flags().BoolVar(&req.Overwrite, "overwrite", false, "with --apply, replace descriptions servers have")
+	return cmd
 }

@@ -201,3 +201,14 @@ func (c *Client) Bulk(ctx context.Context, action string, names ...string) (*api
 	}
 	return postJSON[api.BulkResult](ctx, c, "/api/v1/bulk/"+action, body)
 }
+
+// DescribeServer makes a description of a server from its own words, or
+// its tools; with Apply it is written to the config.
+func (c *Client) DescribeServer(ctx context.Context, name string, req api.DescribeRequest) (*api.ServerDescription, error) {
+	return postJSON[api.ServerDescription](ctx, c, "/api/v1/servers/"+seg(name)+"/describe", req)
+}
+
+// DescribeServers describes several servers (none named: all of them).
+func (c *Client) DescribeServers(ctx context.Context, req api.BulkDescribeRequest) (*api.BulkDescriptions, error) {
+	return postJSON[api.BulkDescriptions](ctx, c, "/api/v1/bulk/describe", req)
+}

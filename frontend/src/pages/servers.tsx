@@ -391,6 +391,7 @@ export function ServerDetail({ name, tab = 'tools' }: { name: string; tab?: stri
               </span>
             )}
           </div>
+          <Description s={s} after={server.reload} />
           <dl class="facts">
             <dt>Type</dt>
             <dd>{s.type}</dd>
@@ -717,6 +718,32 @@ function ServerCalls({ name }: { name: string }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+/**
+ * The server's description, or, for an approved server without one, a
+ * button that writes one from the server's own words (or its tools).
+ */
+function Description({ s, after }: { s: ServerInfo; after: () => void }) {
+  const { api } = useApp();
+  if (s.description) return <p class="desc" data-testid="server-description">{s.description}</p>;
+  if (s.quarantined) return null;
+  return (
+    <p class="muted">
+      No description.{' '}
+      <ActionButton
+        small
+        label={`Describe ${s.name}`}
+        onClick={async () => {
+          await api.post(`/api/v1/servers/${seg(s.name)}/describe`, { apply: true });
+          after();
+        }}
+        done={`${s.name} described in its own words.`}
+      >
+        Describe it from what it says of itself
+      </ActionButton>
+    </p>
   );
 }
 

@@ -116,6 +116,16 @@ describe('control panel', () => {
     expect(list.servers.find((s) => s.name === 'echo')?.quarantined).toBe(false);
   });
 
+  it("describes the approved server in its own words, with one click", async () => {
+    await go('#/servers/echo');
+    await page.getByRole('button', { name: 'Describe echo' }).click();
+    await page.getByText('echo described in its own words.').waitFor();
+    const desc = page.getByTestId('server-description');
+    await desc.waitFor();
+    expect(await desc.innerText()).toContain('tools for exercising an MCP gateway');
+    expect((await sb.api<{ description: string }>('GET', '/api/v1/servers/echo')).description).toBe(await desc.innerText());
+  });
+
   it('test-calls the echo tool with a form made from its schema', async () => {
     await go('#/servers/echo');
     await page.getByTestId('try-echo').click();
