@@ -1,12 +1,14 @@
 package api
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -33,6 +35,20 @@ type CatalogDeployed struct {
 	Entry   string     `json:"entry"`
 	Server  ServerInfo `json:"server"`
 	Message string     `json:"message"`
+}
+
+// CatalogSyncRequest is the body of POST /catalog/sync.
+type CatalogSyncRequest struct {
+	// URL of a registry serving the MCP Registry API (default: the
+	// official one, https://registry.modelcontextprotocol.io).
+	URL string `json:"url,omitempty"`
+}
+
+// CatalogSyncStatus is the last registry sync (GET /catalog/sync).
+type CatalogSyncStatus struct {
+	Registry string     `json:"registry,omitempty"`
+	SyncedAt *time.Time `json:"synced_at,omitempty"` // absent: never synced
+	Entries  int        `json:"entries"`
 }
 
 // catalogFile is where user entries are kept, in the home folder.
@@ -70,11 +86,16 @@ func (s *Server) registerCatalog() {
 		}
 	}
 	s.handle(Route{Method: "GET", Path: "/api/v1/catalog", Tag: tag, Perm: auth.ServersRead,
-		Summary: "Search the catalog of installable servers (built-in, works offline, plus your own entries) by text and tags",
+		Summary: "Search the catalog of installable servers (built-in, works offline; your own entries; and a registry's, once synced) by text and tags",
 		Query: []Param{
 			{"q", "string", "words that must all match the id, name, description, tags or package"},
 			{"tags", "string", "comma-separated tags that must all be present"},
 		}, Response: CatalogList{}}, with(s.listCatalog))
+	s.handle(Route{Method: "POST", Path: "/api/v1/catalog/sync", Tag: tag, Perm: auth.ServersWrite,
+		Summary: "Fill the catalog from an MCP registry (default: the official one): every server's latest version that can run here, kept until the next sync; an error keeps the last sync",
+		Body:    CatalogSyncRequest{}, Response: catalog.SyncResult{}}, with(s.syncCatalog))
+	s.handle(Route{Method: "GET", Path: "/api/v1/catalog/sync", Tag: tag, Perm: auth.ServersRead,
+		Summary: "The last registry sync: the registry, when, and how many entries it gave", Response: CatalogSyncStatus{}}, with(s.catalogSyncStatus))
 	s.handle(Route{Method: "GET", Path: "/api/v1/catalog/:id", Tag: tag, Perm: auth.ServersRead,
 		Summary: "One catalog entry", Response: catalog.Entry{}}, with(s.getCatalogEntry))
 	s.handle(Route{Method: "POST", Path: "/api/v1/catalog", Tag: tag, Perm: auth.ServersWrite,
@@ -99,6 +120,33 @@ func (s *Server) listCatalog(c *fiber.Ctx, cat *catalog.Catalog) error {
 		entries = []catalog.Entry{}
 	}
 	return c.JSON(CatalogList{Entries: entries, Total: len(entries)})
+}
+
+func (s *Server) syncCatalog(c *fiber.Ctx, cat *catalog.Catalog) error {
+	var req CatalogSyncRequest
+	if len(strings.TrimSpace(string(c.Body()))) > 0 {
+		if err := bind(c, &req); err != nil {
+			return err
+		}
+	}
+	res, err := cat.Sync(ctxOf(requestOf(c)), http.DefaultClient, cmp.Or(req.URL, catalog.DefaultRegistry))
+	if errors.Is(err, catalog.ErrRegistry) {
+		return apiErr(http.StatusBadGateway, "RegistryUnreadable", "%v; the catalog keeps the last sync's entries", err)
+	}
+	if err != nil {
+		return errCatalog(err)
+	}
+	s.log.Info("catalog synced", "registry", res.Registry, "entries", res.Total, "added", res.Added, "removed", res.Removed, "skipped", res.Skipped)
+	return c.JSON(res)
+}
+
+func (s *Server) catalogSyncStatus(c *fiber.Ctx, cat *catalog.Catalog) error {
+	reg, at, n := cat.RegistryStatus()
+	out := CatalogSyncStatus{Registry: reg, Entries: n}
+	if !at.IsZero() {
+		out.SyncedAt = &at
+	}
+	return c.JSON(out)
 }
 
 func errCatalog(err error) error {

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -87,4 +88,52 @@ func TestCatalogSearchAddDeleteAndDeploy(t *testing.T) {
 		t.Fatalf("%+v", del)
 	}
 	h.req("DELETE", "/api/v1/catalog/echo-tools", nil).envelope(t, 404, "CatalogEntryNotFound")
+}
+
+// A registry on this machine, serving the MCP Registry API: the catalog
+// fills from it, its entries deploy like any other, and a registry that
+// cannot be read is a 502 that keeps the last sync.
+func TestCatalogSyncFromARegistry(t *testing.T) {
+	h := newHarness(t, nil)
+	reg := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v0.1/servers" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(`{"servers": [{"server": {"name": "io.github.example/notes", "title": "Notes", "description": "Team notes.",
+			"version": "1.2.0", "packages": [{"registryType": "npm", "identifier": "@example/notes-mcp", "version": "1.2.0",
+			"transport": {"type": "stdio"}}]}}], "metadata": {"count": 1}}`))
+	}))
+	defer reg.Close()
+
+	var st api.CatalogSyncStatus
+	h.req("GET", "/api/v1/catalog/sync", nil).JSON(t, &st)
+	if st.SyncedAt != nil || st.Entries != 0 {
+		t.Fatalf("before any sync: %+v", st)
+	}
+	var res catalog.SyncResult
+	r := h.req("POST", "/api/v1/catalog/sync", map[string]any{"url": reg.URL})
+	r.JSON(t, &res)
+	if r.Status != http.StatusOK || res.Total != 1 || res.Added != 1 || res.Registry != reg.URL {
+		t.Fatalf("sync: %d %s", r.Status, r.Body)
+	}
+	var list api.CatalogList
+	h.req("GET", "/api/v1/catalog?q=notes&tags=registry", nil).JSON(t, &list)
+	if list.Total != 1 || list.Entries[0].ID != "io.github.example-notes" || list.Entries[0].Source != catalog.SourceRegistry {
+		t.Fatalf("search: %+v", list)
+	}
+	r = h.req("POST", "/api/v1/catalog/io.github.example-notes/deploy", catalog.DeployRequest{Name: "notes"})
+	if r.Status != http.StatusCreated || !strings.Contains(string(r.Body), "@example/notes-mcp@1.2.0") || !strings.Contains(string(r.Body), `"quarantined":true`) {
+		t.Fatalf("deploy: %d %s", r.Status, r.Body)
+	}
+
+	reg.Close()
+	if msg := h.req("POST", "/api/v1/catalog/sync", map[string]any{"url": reg.URL}).envelope(t, http.StatusBadGateway, "RegistryUnreadable"); !strings.Contains(msg, "keeps the last sync") {
+		t.Fatalf("unreachable registry: %q", msg)
+	}
+	h.req("POST", "/api/v1/catalog/sync", map[string]any{"url": "http://registry.example.com"}).envelope(t, http.StatusUnprocessableEntity, "InvalidField")
+	h.req("GET", "/api/v1/catalog/sync", nil).JSON(t, &st)
+	if st.Entries != 1 || st.SyncedAt == nil || st.Registry != reg.URL {
+		t.Fatalf("after the failed syncs: %+v", st)
+	}
 }

@@ -92,6 +92,7 @@ type Catalog struct {
 
 	mu   sync.Mutex
 	user []Entry
+	reg  registryState // the last registry sync (registry.go)
 }
 
 // New opens the catalog whose user entries live in path (created on the
@@ -122,6 +123,11 @@ func New(path string) (*Catalog, error) {
 		}
 		c.user = file.Entries
 	}
+	if path != "" {
+		if err := c.loadRegistry(); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
 }
 
@@ -134,11 +140,21 @@ func Builtin() []Entry {
 	return c.builtin
 }
 
-// All lists every entry, sorted by id.
+// All lists every entry, sorted by id. A registry's entry whose id a
+// built-in or user entry has is left out: those were chosen by hand.
 func (c *Catalog) All() []Entry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := append(slices.Clone(c.builtin), c.user...)
+	taken := map[string]bool{}
+	for _, e := range out {
+		taken[e.ID] = true
+	}
+	for _, e := range c.reg.Entries {
+		if !taken[e.ID] {
+			out = append(out, e)
+		}
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
@@ -301,6 +317,9 @@ func (c *Catalog) Delete(id string) error {
 	if i < 0 {
 		if slices.ContainsFunc(c.builtin, func(e Entry) bool { return e.ID == id }) {
 			return fmt.Errorf("%w: %q is built in", ErrBuiltin, id)
+		}
+		if slices.ContainsFunc(c.reg.Entries, func(e Entry) bool { return e.ID == id }) {
+			return fmt.Errorf("%w: %q comes from the registry %s, and the next sync replaces its entries", ErrBuiltin, id, c.reg.Registry)
 		}
 		return fmt.Errorf("%w: %q", ErrNotFound, id)
 	}

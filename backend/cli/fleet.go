@@ -305,9 +305,9 @@ func (e *env) catalogCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "catalog",
 		Short: "Find and install well-known MCP servers",
-		Long: `The catalog lists well-known public MCP servers (built in, works offline) and
-your own entries. Deploying an entry adds a server, quarantined until you
-approve it.`,
+		Long: `The catalog lists well-known public MCP servers (built in, works offline),
+your own entries, and an MCP registry's once synced (catalog sync).
+Deploying an entry adds a server, quarantined until you approve it.`,
 	}
 	var tags []string
 	list := &cobra.Command{
@@ -430,7 +430,35 @@ Arguments after -- are added to the entry's (folders, a database path).`,
 			return err
 		}),
 	}
-	cmd.AddCommand(list, search, show, deploy, add, del)
+	var registry string
+	sync := &cobra.Command{
+		Use:   "sync",
+		Short: "Fill the catalog from an MCP registry (default: the official one)",
+		Long: `Reads every server's latest version from an MCP registry (the official
+registry.modelcontextprotocol.io, or --url for another that serves its API)
+and keeps those that can run here (npm with npx, PyPI with uvx, OCI images
+with docker, remote servers over HTTP) as catalog entries tagged "registry",
+until the next sync. If the registry cannot be read, the last sync stays.`,
+		Args: cobra.NoArgs,
+		RunE: e.run(func(ctx context.Context, c *client.Client, cmd *cobra.Command, _ []string) error {
+			res, err := c.SyncCatalog(ctx, registry)
+			if err != nil {
+				return err
+			}
+			if e.json() {
+				return writeJSON(cmd.OutOrStdout(), res)
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "Synced %d entries from %s (%d new, %d gone); %d servers cannot run here.\n",
+				res.Total, res.Registry, res.Added, res.Removed, res.Skipped)
+			for _, why := range res.Why {
+				fmt.Fprintf(w, "  skipped %s\n", why)
+			}
+			return nil
+		}),
+	}
+	sync.Flags().StringVar(&registry, "url", "", "the registry's address (default "+catalog.DefaultRegistry+")")
+	cmd.AddCommand(list, search, show, deploy, add, del, sync)
 	return cmd
 }
 

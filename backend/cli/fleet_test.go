@@ -3,6 +3,8 @@ package cli_test
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,5 +118,28 @@ func TestConnectWorksWithoutARunningSwitchboard(t *testing.T) {
 	mustRun(t, home, "connect", "vscode", "--undo", "--path", path)
 	if back, _ := os.ReadFile(path); !bytes.Equal(back, orig) {
 		t.Fatalf("undo:\n%s", back)
+	}
+}
+
+func TestCatalogSyncFromARegistry(t *testing.T) {
+	reg := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"servers": [
+			{"server": {"name": "io.github.example/notes", "description": "Team notes.", "version": "1.2.0",
+			  "packages": [{"registryType": "npm", "identifier": "@example/notes-mcp", "version": "1.2.0", "transport": {"type": "stdio"}}]}},
+			{"server": {"name": "io.github.example/bundle", "description": "A bundle.", "version": "1.0.0",
+			  "packages": [{"registryType": "mcpb", "identifier": "https://example.com/b.mcpb", "transport": {"type": "stdio"}}]}}],
+			"metadata": {"count": 2}}`))
+	}))
+	defer reg.Close()
+	home := startCore(t, nil)
+	out := mustRun(t, home, "catalog", "sync", "--url", reg.URL)
+	if !strings.Contains(out, "Synced 1 entries") || !strings.Contains(out, "skipped io.github.example/bundle: a mcpb package") {
+		t.Fatalf("catalog sync:\n%s", out)
+	}
+	if out = mustRun(t, home, "catalog", "search", "notes", "--tag", "registry"); !strings.Contains(out, "io.github.example-notes") {
+		t.Fatalf("catalog search after the sync:\n%s", out)
+	}
+	if _, _, err := run(home, nil, "catalog", "sync", "--url", "http://registry.example.com"); err == nil || !strings.Contains(err.Error(), "https://") {
+		t.Fatalf("sync from a plain-http registry: %v", err)
 	}
 }

@@ -75,6 +75,11 @@ func (c *Client) DeployCatalogEntry(ctx context.Context, id string, req catalog.
 	return postJSON[api.CatalogDeployed](ctx, c, "/api/v1/catalog/"+seg(id)+"/deploy", req)
 }
 
+// SyncCatalog fills the catalog from a registry ("": the official one).
+func (c *Client) SyncCatalog(ctx context.Context, registry string) (*catalog.SyncResult, error) {
+	return postJSON[catalog.SyncResult](ctx, c, "/api/v1/catalog/sync", api.CatalogSyncRequest{URL: registry})
+}
+
 // Info is the version, addresses and update check (/api/v1/info).
 func (c *Client) Info(ctx context.Context) (*api.SystemInfo, error) {
 	return getJSON[api.SystemInfo](ctx, c, "/api/v1/info", nil)

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorText, seg } from '../api';
 import { href, navigate } from '../router';
-import { Dialog, ErrorBox, Loading, PageHead, useApp, useLoad } from '../ui';
+import { ActionButton, Dialog, ErrorBox, Loading, PageHead, ago, useApp, useLoad } from '../ui';
 
 interface EnvVar {
   name: string;
@@ -93,6 +93,43 @@ function Install({ entry, onClose }: { entry: CatalogEntry; onClose: () => void 
   );
 }
 
+interface SyncStatus {
+  registry?: string;
+  synced_at?: string;
+  entries: number;
+}
+
+interface SyncResult {
+  registry: string;
+  total: number;
+  added: number;
+  removed: number;
+  skipped: number;
+}
+
+/** The last sync from an MCP registry, and a button to sync again (from the same registry, else the official one). */
+function RegistrySync({ after }: { after: () => void }) {
+  const { api, notify } = useApp();
+  const status = useLoad(() => api.get<SyncStatus>('/api/v1/catalog/sync'));
+  const s = status.data;
+  const sync = async () => {
+    const r = await api.post<SyncResult>('/api/v1/catalog/sync', s?.registry ? { url: s.registry } : {});
+    notify('ok', `Synced ${r.total} entries from ${r.registry} (${r.added} new, ${r.removed} gone); ${r.skipped} servers there cannot run here.`);
+    status.reload();
+    after();
+  };
+  return (
+    <p class="muted small row tight" data-testid="registry-sync">
+      <span>
+        {s?.synced_at ? `${s.entries} entries from ${s.registry}, synced ${ago(s.synced_at)}.` : 'Not filled from an MCP registry yet.'}
+      </span>
+      <ActionButton small onClick={sync} label="Sync the catalog from the registry">
+        {s?.registry ? 'Sync again' : 'Sync from the MCP Registry'}
+      </ActionButton>
+    </p>
+  );
+}
+
 export function Catalog() {
   const { api } = useApp();
   const [q, setQ] = useState('');
@@ -108,6 +145,7 @@ export function Catalog() {
     <div>
       <PageHead title="Catalog" />
       <p class="muted">Servers you can install with a click. Each starts in quarantine until you approve it.</p>
+      <RegistrySync after={list.reload} />
       <div class="row">
         <input type="search" class="grow" aria-label="Search the catalog" placeholder="Search: files, github, database…" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} />
       </div>
@@ -131,7 +169,7 @@ export function Catalog() {
                   {t}
                 </span>
               ))}
-              {e.source !== 'builtin' && <span class="badge">{e.source}</span>}
+              {e.source !== 'builtin' && !(e.tags ?? []).includes(e.source) && <span class="badge">{e.source}</span>}
             </p>
             {e.homepage && (
               <a class="small" href={e.homepage} target="_blank" rel="noreferrer">

@@ -5,6 +5,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { Browser, REPO, Switchboard, TESTSERVER, until, goTo } from './harness';
@@ -284,6 +286,40 @@ describe('control panel', () => {
     await page.keyboard.press('Escape');
     const list = await sb.api<{ servers: { name: string }[] }>('GET', '/api/v1/servers');
     expect(list.servers.map((x) => x.name)).toEqual(['echo']);
+  });
+
+  it('fills the catalog from an MCP registry and syncs it again with a click', async () => {
+    // A registry on this machine serving the MCP Registry API; its list
+    // grows between the two syncs.
+    let names = ['notes'];
+    const registry = createServer((req, res) => {
+      const servers = names.map((n) => ({
+        server: { name: `io.github.example/${n}`, description: `The ${n} server.`, version: '1.0.0',
+          packages: [{ registryType: 'npm', identifier: `@example/${n}-mcp`, version: '1.0.0', transport: { type: 'stdio' } }] },
+      }));
+      res.setHeader('Content-Type', 'application/json');
+      res.end(req.url?.startsWith('/v0.1/servers') ? JSON.stringify({ servers, metadata: { count: servers.length } }) : '{}');
+    });
+    await new Promise<void>((r) => registry.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(registry.address() as AddressInfo).port}`;
+    try {
+      await sb.api('POST', '/api/v1/catalog/sync', { url });
+      // Opened afresh (the test before ends on it), to read the new status.
+      await go('#/');
+      await go('#/catalog');
+      const status = page.getByTestId('registry-sync');
+      await status.getByText(`1 entries from ${url}`).waitFor();
+      await page.getByLabel('Search the catalog').fill('example');
+      await page.locator('[data-entry="io.github.example-notes"]').waitFor();
+      names = ['notes', 'tasks'];
+      await page.getByRole('button', { name: 'Sync the catalog from the registry' }).click();
+      await page.getByText(`Synced 2 entries from ${url} (1 new, 0 gone)`).waitFor();
+      await page.locator('[data-entry="io.github.example-tasks"]').waitFor();
+      expect(await page.locator('[data-entry="io.github.example-tasks"]').innerText()).toContain('registry');
+      await browser.shot(page, '26b-catalog-registry');
+    } finally {
+      registry.close();
+    }
   });
 
   it('makes an API key, shows it once, and revokes it', async () => {
