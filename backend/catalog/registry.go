@@ -242,6 +242,11 @@ func fetchRegistry(ctx context.Context, hc *http.Client, base string) (entries [
 		}
 		for _, s := range p.Servers {
 			e, why := registryEntry(s.Server)
+			if why == "" {
+				if err := e.Validate(); err != nil {
+					why = err.Error()
+				}
+			}
 			switch {
 			case why != "":
 				skipped = append(skipped, fmt.Sprintf("%s: %s", s.Server.Name, why))

@@ -67,6 +67,8 @@ var registryServers = []string{
 	  "packages": [{"registryType": "mcpb", "identifier": "https://example.com/x.mcpb", "transport": {"type": "stdio"}}]}`,
 	`{"name": "com.example/Container", "description": "In a container.", "version": "3.0.0",
 	  "packages": [{"registryType": "oci", "identifier": "ghcr.io/example/mcp", "version": "3.0.0", "transport": {"type": "stdio"}}]}`,
+	`{"name": "com.example/odd-remote", "description": "Not over HTTP.", "version": "1.0.0",
+	  "remotes": [{"type": "sse", "url": "ftp://example.com/mcp"}]}`,
 }
 
 func TestSyncReadsEveryPageOfARegistry(t *testing.T) {
@@ -80,7 +82,8 @@ func TestSyncReadsEveryPageOfARegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Total != 4 || res.Added != 4 || res.Skipped != 1 || len(res.Why) != 1 || !strings.Contains(res.Why[0], "desktop-only: a mcpb package") {
+	if res.Total != 4 || res.Added != 4 || res.Skipped != 2 || len(res.Why) != 2 || !strings.Contains(res.Why[0], "desktop-only: a mcpb package") ||
+		!strings.Contains(res.Why[1], "odd-remote: url: must be an http:// or https:// URL") {
 		t.Fatalf("sync: %+v", res)
 	}
 	get := func(id string) Entry {
