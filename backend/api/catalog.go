@@ -124,10 +124,8 @@ func (s *Server) listCatalog(c *fiber.Ctx, cat *catalog.Catalog) error {
 
 func (s *Server) syncCatalog(c *fiber.Ctx, cat *catalog.Catalog) error {
 	var req CatalogSyncRequest
-	if len(strings.TrimSpace(string(c.Body()))) > 0 {
-		if err := bind(c, &req); err != nil {
-			return err
-		}
+	if err := bindOptional(c, &req); err != nil {
+		return err
 	}
 	res, err := cat.Sync(ctxOf(requestOf(c)), http.DefaultClient, cmp.Or(req.URL, catalog.DefaultRegistry))
 	if errors.Is(err, catalog.ErrRegistry) {

@@ -1,10 +1,6 @@
 package api
 
 import (
-	"slices"
-	"strconv"
-	"strings"
-
 	"github.com/gofiber/fiber/v2"
 
 	"switchboard/backend/auth"
@@ -57,10 +53,8 @@ func (s *Server) registerDescribe() {
 
 func (s *Server) describeOne(c *fiber.Ctx) error {
 	var req DescribeRequest
-	if len(strings.TrimSpace(string(c.Body()))) > 0 {
-		if err := bind(c, &req); err != nil {
-			return err
-		}
+	if err := bindOptional(c, &req); err != nil {
+		return err
 	}
 	out, err := s.describeServer(c.Params("name"), req)
 	if err != nil {
@@ -71,23 +65,12 @@ func (s *Server) describeOne(c *fiber.Ctx) error {
 
 func (s *Server) describeMany(c *fiber.Ctx) error {
 	var req BulkDescribeRequest
-	if len(strings.TrimSpace(string(c.Body()))) > 0 {
-		if err := bind(c, &req); err != nil {
-			return err
-		}
+	if err := bindOptional(c, &req); err != nil {
+		return err
 	}
-	cfg := s.opts.Config.Current()
-	names := req.Names
-	if len(names) == 0 {
-		for n := range cfg.Servers {
-			names = append(names, n)
-		}
-	}
-	slices.Sort(names)
-	for i, n := range names {
-		if cfg.Servers[n] == nil {
-			return errInvalid("names["+strconv.Itoa(i)+"]", "no server named %q is configured", n)
-		}
+	names, err := s.bulkNames(req.Names)
+	if err != nil {
+		return err
 	}
 	out := BulkDescriptions{Results: []ServerDescription{}}
 	for _, n := range names {

@@ -270,10 +270,8 @@ func (s *Server) revokeKey(c *fiber.Ctx) error {
 		return err
 	}
 	var req KeyRevoke
-	if len(strings.TrimSpace(string(c.Body()))) > 0 {
-		if err := bind(c, &req); err != nil {
-			return err
-		}
+	if err := bindOptional(c, &req); err != nil {
+		return err
 	}
 	k, err := svc.RevokeKey(c.Params("id"), req.Reason, requestOf(c).principal.Name)
 	if err != nil {

@@ -244,10 +244,8 @@ func (s *Server) migrateSecrets(c *fiber.Ctx) error {
 		return err
 	}
 	var req SecretMigrateRequest
-	if len(strings.TrimSpace(string(c.Body()))) > 0 {
-		if err := bind(c, &req); err != nil {
-			return err
-		}
+	if err := bindOptional(c, &req); err != nil {
+		return err
 	}
 	out := SecretMigration{Backend: st.Backend(), DryRun: req.DryRun}
 	if req.DryRun {

@@ -651,26 +651,34 @@ func (s *Server) serverCalls(c *fiber.Ctx) error {
 	return c.JSON(page)
 }
 
-func (s *Server) bulk(c *fiber.Ctx, action string) error {
-	var req BulkRequest
-	if len(strings.TrimSpace(string(c.Body()))) > 0 {
-		if err := bind(c, &req); err != nil {
-			return err
-		}
-	}
+// bulkNames is the servers a bulk request names, sorted, or every server
+// when it names none; an unknown name is a 422 naming its place.
+func (s *Server) bulkNames(names []string) ([]string, error) {
 	cfg := s.opts.Config.Current()
-	names := req.Names
 	if len(names) == 0 {
 		for n := range cfg.Servers {
 			names = append(names, n)
 		}
 	}
-	slices.Sort(names)
+	names = slices.Sorted(slices.Values(names))
 	for i, n := range names {
 		if cfg.Servers[n] == nil {
-			return errInvalid("names["+strconv.Itoa(i)+"]", "no server named %q is configured", n)
+			return nil, errInvalid("names["+strconv.Itoa(i)+"]", "no server named %q is configured", n)
 		}
 	}
+	return names, nil
+}
+
+func (s *Server) bulk(c *fiber.Ctx, action string) error {
+	var req BulkRequest
+	if err := bindOptional(c, &req); err != nil {
+		return err
+	}
+	names, err := s.bulkNames(req.Names)
+	if err != nil {
+		return err
+	}
+	cfg := s.opts.Config.Current()
 	out := BulkResult{Action: action, Results: []ActionResult{}}
 	switch action {
 	case "enable_all", "disable_all":

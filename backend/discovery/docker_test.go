@@ -347,14 +347,8 @@ func TestDockerSourceFollowsAContainerToANewPort(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.m.AddSource(SourceConfig{ID: "dock", Kind: KindDocker, Socket: e.socket, Enabled: true}); err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	r.m.Scan(ctx, "dock")
-	if _, err := r.m.Approve("dock/weather"); err != nil {
-		t.Fatal(err)
-	}
+	r.approveWeather(t, e)
 	if _, err := r.m.config.Update(func(cfg *config.Config) error {
 		cfg.Servers["weather"].Tags = []string{"mine"}
 		return nil
@@ -413,14 +407,8 @@ func TestDockerAdditiveKeepsServersOfRemovedContainers(t *testing.T) {
 	e.set(container("aaaaaaaaaaaa1111", "weather", "running", enabled(map[string]string{LabelPort: "8080"}),
 		[]map[string]any{port("0.0.0.0", 8080, 18080)}, nil))
 	r := newRig(t)
-	if _, err := r.m.AddSource(SourceConfig{ID: "dock", Kind: KindDocker, Socket: e.socket, Enabled: true}); err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	r.m.Scan(ctx, "dock")
-	if _, err := r.m.Approve("dock/weather"); err != nil {
-		t.Fatal(err)
-	}
+	r.approveWeather(t, e)
 	e.set()
 	s, err := r.m.Scan(ctx, "dock")
 	if err != nil || s.LastError != "" || s.Found != 0 {
@@ -495,5 +483,20 @@ func checkFieldErrors(t *testing.T, id string, cases []fieldCase) {
 		if !errors.As(err, &fe) || fe.Field != tc.field || fe.Source != id || !strings.HasPrefix(err.Error(), `source "`+id+`": `+tc.field+": ") {
 			t.Errorf("Validate(%+v) = %v, want an error naming source %s and %s", tc.c, err, id, tc.field)
 		}
+	}
+}
+
+// approveWeather adds an additive docker source on e, scans it and approves
+// the weather container's server.
+func (r *rig) approveWeather(t *testing.T, e *fakeEngine) {
+	t.Helper()
+	if _, err := r.m.AddSource(SourceConfig{ID: "dock", Kind: KindDocker, Socket: e.socket, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.m.Scan(context.Background(), "dock"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.m.Approve("dock/weather"); err != nil {
+		t.Fatal(err)
 	}
 }

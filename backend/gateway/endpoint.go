@@ -559,18 +559,23 @@ func (e *endpoint) subscribe(ctx context.Context, uri string, subscribe bool) {
 		return
 	}
 	err := e.g.do(ctx, e, name, nil, func(ctx context.Context, cl *client.Client, _ *mcp.Meta) error {
-		if subscribe {
-			req := mcp.SubscribeRequest{}
-			req.Params.URI = uri
-			return cl.Subscribe(ctx, req)
-		}
-		req := mcp.UnsubscribeRequest{}
-		req.Params.URI = uri
-		return cl.Unsubscribe(ctx, req)
+		return passSubscription(ctx, cl, uri, subscribe)
 	})
 	if err != nil {
 		e.g.log.Warn("forward resource subscription", "server", name, "uri", uri, "err", err)
 	}
+}
+
+// passSubscription sends a resource (un)subscription on to a server.
+func passSubscription(ctx context.Context, cl *client.Client, uri string, subscribe bool) error {
+	if subscribe {
+		req := mcp.SubscribeRequest{}
+		req.Params.URI = uri
+		return cl.Subscribe(ctx, req)
+	}
+	req := mcp.UnsubscribeRequest{}
+	req.Params.URI = uri
+	return cl.Unsubscribe(ctx, req)
 }
 
 // forEachUsable runs fn on every running server of this endpoint that

@@ -482,9 +482,8 @@ func TestFrozenServerFailsHealthChecksAndIsRestarted(t *testing.T) {
 	testdeps.Eventually(t, 5*time.Second, "the frozen process killed", func() bool { return !testdeps.ProcessAlive(pid) })
 }
 
-func TestResourceUpdatesReachSubscribedSessions(t *testing.T) {
-	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(t)})
-	c := h.connect("/mcp")
+// resourceUpdates gives the URI of each notifications/resources/updated c gets.
+func resourceUpdates(c *client.Client) <-chan string {
 	updated := make(chan string, 4)
 	c.OnNotification(func(n mcp.JSONRPCNotification) {
 		if n.Method == "notifications/resources/updated" {
@@ -492,6 +491,13 @@ func TestResourceUpdatesReachSubscribedSessions(t *testing.T) {
 			updated <- uri
 		}
 	})
+	return updated
+}
+
+func TestResourceUpdatesReachSubscribedSessions(t *testing.T) {
+	h := newHarness(t, map[string]*config.Server{"alpha": stdioServer(t)})
+	c := h.connect("/mcp")
+	updated := resourceUpdates(c)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	sub := mcp.SubscribeRequest{}

@@ -215,14 +215,7 @@ func (e *endpoint) subscribeGroup(uri string, subscribe bool) {
 			ctx, cancel := context.WithTimeout(context.Background(), u.Config().CallTimeout())
 			defer cancel()
 			err := u.Do(ctx, func(ctx context.Context, cl *client.Client) error {
-				if subscribe {
-					req := mcp.SubscribeRequest{}
-					req.Params.URI = uri
-					return cl.Subscribe(ctx, req)
-				}
-				req := mcp.UnsubscribeRequest{}
-				req.Params.URI = uri
-				return cl.Unsubscribe(ctx, req)
+				return passSubscription(ctx, cl, uri, subscribe)
 			})
 			if err != nil {
 				e.g.log.Warn("forward resource subscription", "group", gr.id, "server", name, "uri", uri, "err", err)

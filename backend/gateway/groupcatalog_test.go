@@ -91,13 +91,7 @@ func TestGroupServesPromptsAndResources(t *testing.T) {
 
 	// A subscription through the group reaches the members: an update
 	// from the one that takes the touch_resource call comes back.
-	updated := make(chan string, 4)
-	c.OnNotification(func(n mcp.JSONRPCNotification) {
-		if n.Method == "notifications/resources/updated" {
-			uri, _ := n.Params.AdditionalFields["uri"].(string)
-			updated <- uri
-		}
-	})
+	updated := resourceUpdates(c)
 	sub := mcp.SubscribeRequest{}
 	sub.Params.URI = "test://counter"
 	if err := c.Subscribe(ctx, sub); err != nil {
