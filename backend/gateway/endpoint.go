@@ -517,16 +517,20 @@ func (e *endpoint) getPrompt(ctx context.Context, req mcp.GetPromptRequest) (*mc
 func (e *endpoint) readResource(serverName string) server.ResourceHandlerFunc {
 	return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		var res *mcp.ReadResourceResult
-		err := e.g.do(ctx, e, serverName, req.Params.Meta, func(ctx context.Context, cl *client.Client, meta *mcp.Meta) (err error) {
-			up := req
-			up.Params.Meta = meta
-			res, err = cl.ReadResource(ctx, up)
-			return err
-		})
-		if err != nil {
+		if err := e.g.do(ctx, e, serverName, req.Params.Meta, read(req, &res)); err != nil {
 			return nil, err
 		}
 		return res.Contents, nil
+	}
+}
+
+// read is one resources/read request, its answer put in *res.
+func read(req mcp.ReadResourceRequest, res **mcp.ReadResourceResult) func(ctx context.Context, cl *client.Client, meta *mcp.Meta) error {
+	return func(ctx context.Context, cl *client.Client, meta *mcp.Meta) (err error) {
+		up := req
+		up.Params.Meta = meta
+		*res, err = cl.ReadResource(ctx, up)
+		return err
 	}
 }
 

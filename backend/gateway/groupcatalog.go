@@ -136,14 +136,8 @@ func (e *endpoint) addGroupCatalog(rt *routes, fps *[4]strings.Builder) ([]serve
 func (e *endpoint) readGroupResource(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 	uri := req.Params.URI
 	var res *mcp.ReadResourceResult
-	err := e.onGroupMember(ctx, fmt.Sprintf("resource %q", uri), func(c *groupCatalog) []string { return c.holdersOfURI(uri) }, req.Params.Meta,
-		func(ctx context.Context, cl *client.Client, meta *mcp.Meta) (err error) {
-			up := req
-			up.Params.Meta = meta
-			res, err = cl.ReadResource(ctx, up)
-			return err
-		})
-	if err != nil {
+	holders := func(c *groupCatalog) []string { return c.holdersOfURI(uri) }
+	if err := e.onGroupMember(ctx, fmt.Sprintf("resource %q", uri), holders, req.Params.Meta, read(req, &res)); err != nil {
 		return nil, err
 	}
 	return res.Contents, nil
