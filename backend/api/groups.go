@@ -32,8 +32,12 @@ type GroupInfo struct {
 	HealthyMembers int               `json:"healthy_members"`
 	Members        []GroupMemberInfo `json:"members"`
 	ToolCount      int               `json:"tool_count"`
-	Endpoint       string            `json:"endpoint"` // /mcp/groups/{id}
-	MCPURL         string            `json:"mcp_url"`
+	// PromptCount and ResourceCount (resources and resource templates) are
+	// what the group's own endpoint serves besides tools.
+	PromptCount   int    `json:"prompt_count"`
+	ResourceCount int    `json:"resource_count"`
+	Endpoint      string `json:"endpoint"` // /mcp/groups/{id}
+	MCPURL        string `json:"mcp_url"`
 }
 
 // GroupBreaker is a group's circuit breaker settings, defaults applied.
@@ -350,7 +354,7 @@ func (s *Server) groupInfo(g gateway.GroupInfo) GroupInfo {
 	out := GroupInfo{ID: g.ID, Description: g.Description, Strategy: g.Strategy, MinHealthy: g.MinHealthy,
 		HideMembers: g.HideMembers, RetryTools: g.RetryTools,
 		Breaker: GroupBreaker{FailureThreshold: g.FailureThreshold, CooldownS: g.CooldownS},
-		State:   g.State, HealthyMembers: g.HealthyMembers, Members: []GroupMemberInfo{}, ToolCount: g.Tools,
+		State:   g.State, HealthyMembers: g.HealthyMembers, Members: []GroupMemberInfo{}, ToolCount: g.Tools, PromptCount: g.Prompts, ResourceCount: g.Resources,
 		Endpoint: g.Path, MCPURL: s.mcpURLAt(g.Path)}
 	for _, m := range g.Members {
 		out.Members = append(out.Members, GroupMemberInfo{Server: m.Server, Weight: m.Weight, Priority: m.Priority,

@@ -25,6 +25,9 @@ func TestGroupServesPromptsAndResources(t *testing.T) {
 	})
 	ctx := context.Background()
 	c := h.connect("/mcp/groups/pool")
+	if g := h.group("pool"); g.Prompts < 1 || g.Resources < 2 {
+		t.Fatalf("the group counts %d prompts and %d resources and templates", g.Prompts, g.Resources)
+	}
 
 	prompts, err := c.ListPrompts(ctx, mcp.ListPromptsRequest{})
 	if err != nil {

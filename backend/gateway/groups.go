@@ -522,6 +522,8 @@ type GroupInfo struct {
 	HealthyMembers   int
 	Members          []GroupMemberInfo
 	Tools            int
+	Prompts          int // prompts, and resources and templates, on the group's endpoint
+	Resources        int
 	Path             string
 }
 
@@ -598,11 +600,12 @@ func (g *Gateway) RebalanceGroup(id string) (GroupInfo, error) {
 }
 
 func (gr *groupRuntime) info() GroupInfo {
-	cfg := gr.cfg.Load()
+	cfg, tbl := gr.cfg.Load(), gr.table.Load()
 	info := GroupInfo{ID: gr.id, Description: cfg.Description, Strategy: cfg.StrategyName(),
 		MinHealthy: cfg.MinHealthyMembers(), HideMembers: cfg.HidesMembers(), RetryTools: slices.Clone(cfg.RetryTools),
 		FailureThreshold: cfg.FailureThreshold(), CooldownS: cfg.CooldownSeconds(),
-		Tools: len(gr.table.Load().tools), Path: gr.ep.path()}
+		Tools: len(tbl.tools), Prompts: len(tbl.catalog.prompts), Resources: len(tbl.catalog.resources) + len(tbl.catalog.templates),
+		Path: gr.ep.path()}
 	if info.RetryTools == nil {
 		info.RetryTools = []string{}
 	}

@@ -34,6 +34,8 @@ export interface Group {
   members: GroupMember[] | null;
   /** How many tools the group serves. */
   tool_count?: number;
+  prompt_count?: number;
+  resource_count?: number;
   endpoint?: string;
   mcp_url?: string;
 }

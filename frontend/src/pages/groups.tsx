@@ -318,6 +318,15 @@ function GroupCard(props: { g: Group; mcpURL: string; requireKey: boolean; onEdi
             <dd data-testid="group-tool-count">{g.tool_count}</dd>
           </>
         )}
+        {!!(g.prompt_count || g.resource_count) && (
+          <>
+            <dt>Also</dt>
+            <dd data-testid="group-catalog-count">
+              {g.prompt_count ?? 0} {g.prompt_count === 1 ? 'prompt' : 'prompts'}, {g.resource_count ?? 0}{' '}
+              {g.resource_count === 1 ? 'resource' : 'resources'} on its address
+            </dd>
+          </>
+        )}
         <dt>Breaker</dt>
         <dd>{g.breaker ? `out after ${g.breaker.failure_threshold} ${g.breaker.failure_threshold === 1 ? 'failure' : 'failures in a row'}, for ${g.breaker.cooldown_s}s` : '—'}</dd>
         {!!g.retry_tools?.length && (

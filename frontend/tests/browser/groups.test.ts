@@ -79,6 +79,8 @@ describe('groups', () => {
     const saved = await sb.api<GroupAnswer>('GET', '/api/v1/groups/pool');
     expect(saved).toMatchObject({ strategy: 'priority', breaker: { failure_threshold: 1, cooldown_s: 60 } });
     expect(saved.members.map((m) => [m.server, m.priority])).toEqual([['alpha', 0], ['beta', 1]]);
+    // The members' prompts and resources are on the group's address too.
+    await until('the prompts and resources to be counted', async () => /\d+ prompts, \d+ resources on its address/.test(await card().innerText()));
     await browser.shot(page, '49-groups');
   });
 
