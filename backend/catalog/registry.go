@@ -281,6 +281,10 @@ func getRegistryPage(ctx context.Context, hc *http.Client, u string) (registryPa
 	req.Header.Set("User-Agent", "switchboard-catalog")
 	resp, err := hc.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its message repeats the URL
+		}
 		return registryPage{}, 0, fmt.Errorf("%w: GET %s: %v", ErrRegistry, u, err)
 	}
 	defer resp.Body.Close()
