@@ -56,11 +56,15 @@ func (s *Server) describeOne(c *fiber.Ctx) error {
 	if err := bindOptional(c, &req); err != nil {
 		return err
 	}
-	out, err := s.describeServer(c.Params("name"), req)
-	if err != nil {
+	d, aerr := s.proposeDescription(c.Params("name"))
+	if aerr != nil {
+		return aerr
+	}
+	out := []ServerDescription{d}
+	if err := s.applyDescriptions(out, req); err != nil {
 		return err
 	}
-	return c.JSON(out)
+	return c.JSON(out[0])
 }
 
 func (s *Server) describeMany(c *fiber.Ctx) error {
@@ -72,19 +76,22 @@ func (s *Server) describeMany(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := BulkDescriptions{Results: []ServerDescription{}}
+	out := BulkDescriptions{Results: make([]ServerDescription, 0, len(names))}
 	for _, n := range names {
-		d, err := s.describeServer(n, req.DescribeRequest)
+		d, err := s.proposeDescription(n)
 		if err != nil {
 			d = ServerDescription{Name: n, Skipped: err.Message}
 		}
 		out.Results = append(out.Results, d)
 	}
+	if err := s.applyDescriptions(out.Results, req.DescribeRequest); err != nil {
+		return err
+	}
 	return c.JSON(out)
 }
 
-// describeServer makes a server's description and, when asked, writes it.
-func (s *Server) describeServer(name string, req DescribeRequest) (ServerDescription, *Error) {
+// proposeDescription makes a server's description, without writing it.
+func (s *Server) proposeDescription(name string) (ServerDescription, *Error) {
 	sc := s.opts.Config.Current().Servers[name]
 	if sc == nil {
 		return ServerDescription{}, errNotFound("ServerNotFound", "no server named %q is configured", name)
@@ -111,23 +118,43 @@ func (s *Server) describeServer(name string, req DescribeRequest) (ServerDescrip
 	if !ok {
 		return ServerDescription{}, errConflict("NothingToDescribe", "%q says nothing of itself (no description, instructions or title) and lists no tools", name)
 	}
-	out := ServerDescription{Name: name, Description: text, Source: source, Previous: sc.Description}
-	switch {
-	case !req.Apply:
-	case sc.Description != "" && !req.Overwrite:
-		out.Skipped = "it has a description already; set overwrite to replace it"
-	default:
-		if _, err := s.opts.Config.Update(func(cfg *config.Config) error {
-			cur := cfg.Servers[name]
-			if cur == nil {
-				return errNotFound("ServerNotFound", "no server named %q is configured", name)
-			}
-			cur.Description = text
-			return nil
-		}); err != nil {
-			return ServerDescription{}, errConfig(err)
-		}
-		out.Applied = true
+	return ServerDescription{Name: name, Description: text, Source: source, Previous: sc.Description}, nil
+}
+
+// applyDescriptions writes, when req asks to, the descriptions made (those
+// skipped have none) in one change of the config, and marks each Applied,
+// or Skipped when the server has one of its own and req does not overwrite.
+func (s *Server) applyDescriptions(ds []ServerDescription, req DescribeRequest) *Error {
+	if !req.Apply {
+		return nil
 	}
-	return out, nil
+	var write []*ServerDescription
+	for i := range ds {
+		switch d := &ds[i]; {
+		case d.Description == "":
+		case d.Previous != "" && !req.Overwrite:
+			d.Skipped = "it has a description already; set overwrite to replace it"
+		default:
+			write = append(write, d)
+		}
+	}
+	if len(write) == 0 {
+		return nil
+	}
+	if _, err := s.opts.Config.Update(func(cfg *config.Config) error {
+		for _, d := range write {
+			sc := cfg.Servers[d.Name]
+			if sc == nil {
+				return errNotFound("ServerNotFound", "no server named %q is configured", d.Name)
+			}
+			sc.Description = d.Description
+		}
+		return nil
+	}); err != nil {
+		return errConfig(err)
+	}
+	for _, d := range write {
+		d.Applied = true
+	}
+	return nil
 }

@@ -660,7 +660,7 @@ func (s *Server) bulkNames(names []string) ([]string, error) {
 			names = append(names, n)
 		}
 	}
-	names = slices.Sorted(slices.Values(names))
+	slices.Sort(names)
 	for i, n := range names {
 		if cfg.Servers[n] == nil {
 			return nil, errInvalid("names["+strconv.Itoa(i)+"]", "no server named %q is configured", n)

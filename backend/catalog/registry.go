@@ -18,6 +18,7 @@ import (
 
 	"switchboard/backend/config"
 	"switchboard/backend/fsutil"
+	"switchboard/backend/hostcheck"
 )
 
 // The official MCP Registry (registry.modelcontextprotocol.io), or any
@@ -38,8 +39,8 @@ const registryFile = "catalog-registry.json"
 // Limits that keep a sync bounded whatever the registry answers.
 const (
 	registryPageSize = 100
-	registryMaxPages = 200 // 20,000 servers
-	registryMaxPage  = 16 << 20
+	registryMaxPages = 200      // 20,000 servers
+	registryMaxBytes = 16 << 20 // of one page
 	registryTimeout  = 30 * time.Second
 )
 
@@ -95,9 +96,6 @@ func (c *Catalog) Sync(ctx context.Context, hc *http.Client, base string) (SyncR
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
-		return SyncResult{}, err
-	}
 	if err := fsutil.WriteFileAtomic(c.registryPath(), append(data, '\n'), 0o600); err != nil {
 		return SyncResult{}, err
 	}
@@ -143,9 +141,7 @@ func checkRegistryURL(base string) error {
 	if err != nil || u.Host == "" {
 		return &FieldError{Problems: []config.Problem{{Path: "url", Message: fmt.Sprintf("%q is not a URL", base)}}}
 	}
-	host := u.Hostname()
-	loopback := host == "localhost" || host == "127.0.0.1" || host == "::1"
-	if u.Scheme != "https" && !(u.Scheme == "http" && loopback) {
+	if u.Scheme != "https" && !(u.Scheme == "http" && hostcheck.LoopbackHost(u.Host)) {
 		return &FieldError{Problems: []config.Problem{{Path: "url", Message: fmt.Sprintf("%q must be https:// (http:// only for a registry on this machine)", base)}}}
 	}
 	return nil
@@ -293,7 +289,7 @@ func getRegistryPage(ctx context.Context, hc *http.Client, u string) (registryPa
 		return registryPage{}, resp.StatusCode, fmt.Errorf("%w: GET %s answered %s: %s", ErrRegistry, u, resp.Status, strings.TrimSpace(string(snippet)))
 	}
 	var p registryPage
-	body := io.LimitReader(resp.Body, registryMaxPage)
+	body := io.LimitReader(resp.Body, registryMaxBytes)
 	if err := json.NewDecoder(body).Decode(&p); err != nil {
 		return registryPage{}, resp.StatusCode, fmt.Errorf("%w: GET %s did not answer a registry's server list: %v", ErrRegistry, u, err)
 	}
@@ -398,18 +394,15 @@ func registryEntry(s registryServer) (Entry, string) {
 		e.URL = u
 		// A header's value comes from a variable of the same name given at
 		// deploy, as a reference when it is a secret.
+		if len(r.Headers) > 0 {
+			e.Headers = map[string]string{}
+		}
 		for _, h := range r.Headers {
 			if h.Value != "" && !strings.Contains(h.Value, "{") {
-				if e.Headers == nil {
-					e.Headers = map[string]string{}
-				}
 				e.Headers[h.Name] = h.Value
 				continue
 			}
 			v := headerVariable(h.Name)
-			if e.Headers == nil {
-				e.Headers = map[string]string{}
-			}
 			e.Headers[h.Name] = "{{" + v + "}}"
 			e.Env = append(e.Env, EnvVar{Name: v, Description: cmp.Or(h.Description, "the "+h.Name+" header"), Required: h.IsRequired, Secret: h.IsSecret})
 		}

@@ -96,7 +96,7 @@ func printImport(w io.Writer, res *api.ImportResult, applied bool) error {
 			detail = "changes " + strings.Join(ch.Fields, ", ")
 		}
 		if detail == "" && ch.Server != nil {
-			detail = strings.TrimSpace(ch.Server.Command + " " + strings.Join(ch.Server.Args, " ") + " " + ch.Server.URL)
+			detail = reachedBy(ch.Server)
 		}
 		t.row(name, ch.Action, orDash(clip(detail, 100)))
 	}

@@ -18,7 +18,7 @@ const kubeWatchSeconds = 5 * 60
 
 // kubeRewatchPause spaces the watches opened again after one ends, so an
 // API server that ends them at once is not asked in a tight loop.
-var kubeRewatchPause = time.Second
+const kubeRewatchPause = time.Second
 
 // Watch follows the services and pods the source lists: an annotated
 // object added, changed (a pod getting its address, an annotation edited)

@@ -451,11 +451,16 @@ func (m *Manager) applyLocked(c SourceConfig, found []Found, now time.Time) (fre
 // args and url), or nil when that is how have is reached already.
 func relaunched(have, found *config.Server) *config.Server {
 	sc := have.Clone()
-	sc.Type, sc.Command, sc.Args, sc.URL = found.Type, found.Command, slices.Clone(found.Args), found.URL
+	setLaunch(sc, found)
 	if trust.Identity(sc) == trust.Identity(have) {
 		return nil
 	}
 	return sc
+}
+
+// setLaunch makes dst reached as src is: its type, command, args and url.
+func setLaunch(dst, src *config.Server) {
+	dst.Type, dst.Command, dst.Args, dst.URL = src.Type, src.Command, slices.Clone(src.Args), src.URL
 }
 
 func (m *Manager) pendingLocked(id string) (*Pending, error) {
@@ -505,7 +510,7 @@ func (m *Manager) Approve(id string) (Pending, error) {
 			if sc == nil {
 				return fmt.Errorf("%q is no longer in the config: %w", p.Name, ErrNotFound)
 			}
-			sc.Type, sc.Command, sc.Args, sc.URL = p.Server.Type, p.Server.Command, slices.Clone(p.Server.Args), p.Server.URL
+			setLaunch(sc, p.Server)
 			return nil
 		})
 	case ActionRemove:

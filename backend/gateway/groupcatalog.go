@@ -159,12 +159,7 @@ func (e *endpoint) onGroupMember(ctx context.Context, what string, holders func(
 	var tried []string
 	var lastErr error
 	for {
-		var able []*groups.Member
-		for _, m := range gr.pool.Members() {
-			if ok, _ := gr.inService(m); ok && slices.Contains(offering, m.Server) && !slices.Contains(tried, m.Server) {
-				able = append(able, m)
-			}
-		}
+		able, _, _ := gr.candidates(offering, tried)
 		m := gr.pool.Pick(able)
 		if m == nil {
 			if lastErr != nil {

@@ -373,26 +373,15 @@ func (e *endpoint) forwardGroup(ctx context.Context, t target, args json.RawMess
 	for attempt := 0; ; attempt++ {
 		// One look at each member per attempt: it gives both the group's
 		// state (on the first) and the members that can take this call.
-		members := gr.pool.Members()
-		var able []*groups.Member
-		in := 0
-		for _, m := range members {
-			if ok, _ := gr.inService(m); !ok {
-				continue
+		able, in, total := gr.candidates(holders, tried)
+		able = slices.DeleteFunc(able, func(m *groups.Member) bool {
+			ok, why := e.g.inScope(ctx, target{server: m.Server, name: t.name})
+			if !ok && outOfScope == "" {
+				outOfScope = why
 			}
-			in++
-			if !slices.Contains(holders, m.Server) || slices.Contains(tried, m.Server) {
-				continue
-			}
-			if ok, why := e.g.inScope(ctx, target{server: m.Server, name: t.name}); !ok {
-				if outOfScope == "" {
-					outOfScope = why
-				}
-				continue
-			}
-			able = append(able, m)
-		}
-		if attempt == 0 && gr.setState(groups.StateOf(in, len(members), cfg.MinHealthyMembers())) == groups.Unavailable {
+			return !ok
+		})
+		if attempt == 0 && gr.setState(groups.StateOf(in, total, cfg.MinHealthyMembers())) == groups.Unavailable {
 			return refused(fmt.Errorf("%w: group %q is unavailable: %s; it needs %d in service (min_healthy)",
 				upstream.ErrUnavailable, gr.id, gr.membersReport(), cfg.MinHealthyMembers()))
 		}
@@ -434,6 +423,23 @@ func (e *endpoint) forwardGroup(ctx context.Context, t target, args json.RawMess
 		}
 		lastErr = err
 	}
+}
+
+// candidates are the members in service that offer an item (holders) and
+// have not been tried for this request, in config order; in counts the
+// members in service, of total.
+func (gr *groupRuntime) candidates(holders, tried []string) (able []*groups.Member, in, total int) {
+	members := gr.pool.Members()
+	for _, m := range members {
+		if ok, _ := gr.inService(m); !ok {
+			continue
+		}
+		in++
+		if slices.Contains(holders, m.Server) && !slices.Contains(tried, m.Server) {
+			able = append(able, m)
+		}
+	}
+	return able, in, len(members)
 }
 
 // membersReport says how each member stands, for errors.
@@ -522,8 +528,8 @@ type GroupInfo struct {
 	HealthyMembers   int
 	Members          []GroupMemberInfo
 	Tools            int
-	Prompts          int // prompts, and resources and templates, on the group's endpoint
-	Resources        int
+	Prompts          int // on the group's endpoint
+	Resources        int // resources and resource templates on the group's endpoint
 	Path             string
 }
 

@@ -22,6 +22,8 @@ export interface DiscoverySource {
   [setting: string]: unknown;
 }
 
+type PendingConfig = Record<string, unknown> & { command?: string; args?: string[]; url?: string; type?: string };
+
 export interface PendingServer {
   id: string;
   source: string;
@@ -182,9 +184,6 @@ export function sourceBody(f: SourceForm, editing: boolean): Record<string, unkn
   return body;
 }
 
-/** What a pending server would run, in one line. */
-type PendingConfig = Record<string, unknown> & { command?: string; args?: string[]; url?: string; type?: string };
-
 /** How a pending server is reached (for an update: how it will be). */
 export function pendingSummary(p: PendingServer): string {
   return reachedBy(p.server);
@@ -195,6 +194,7 @@ export function previousSummary(p: PendingServer): string {
   return reachedBy(p.previous);
 }
 
+/** What a server runs, or where it is reached, in one line. */
 function reachedBy(s?: PendingConfig): string {
   if (!s) return '';
   if (s.url) return `${s.type ? s.type + ' ' : ''}${s.url}`;

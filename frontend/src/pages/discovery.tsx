@@ -220,8 +220,25 @@ function SourcesTable({ sources, onEdit, after }: { sources: DiscoverySource[]; 
   );
 }
 
-/** The badge of each kind of pending decision. */
-const ACTION_BADGE: Record<string, string> = { add: 'state-starting', update: 'state-degraded', remove: 'state-dead' };
+/** Each kind of pending decision: its badge, and what approving and rejecting it did. */
+const ACTIONS: Record<string, { badge: string; approved: (e: PendingServer) => string; rejected: (e: PendingServer) => string }> = {
+  add: {
+    badge: 'state-starting',
+    approved: (e) => `${e.name} added. It waits in quarantine until you approve its tools.`,
+    rejected: (e) => `${e.name} rejected: ${e.source} will not offer it again.`,
+  },
+  update: {
+    badge: 'state-degraded',
+    approved: (e) => `${e.name} updated. It waits in quarantine until you approve it again.`,
+    rejected: (e) => `${e.name} stays as it is: ${e.source} will not offer that change again.`,
+  },
+  remove: {
+    badge: 'state-dead',
+    approved: (e) => `${e.name} removed from your servers.`,
+    rejected: (e) => `${e.name} stays; ${e.source} no longer treats it as its own.`,
+  },
+};
+const actionOf = (e: PendingServer) => ACTIONS[e.action] ?? ACTIONS.add;
 
 function PendingTable({ pending, after }: { pending: PendingServer[]; after: () => void }) {
   const { api, notify } = useApp();
@@ -245,7 +262,7 @@ function PendingTable({ pending, after }: { pending: PendingServer[]; after: () 
           <tr key={e.id} data-pending={e.id}>
             <td class="mono">{e.name}</td>
             <td>
-              <span class={`badge ${ACTION_BADGE[e.action] ?? 'state-starting'}`}>{e.action}</span>
+              <span class={`badge ${actionOf(e).badge}`}>{e.action}</span>
             </td>
             <td class="mono small clip" title={pendingSummary(e)}>
               {pendingSummary(e) || '—'}
@@ -269,14 +286,7 @@ function PendingTable({ pending, after }: { pending: PendingServer[]; after: () 
                   label={`Approve ${e.id}`}
                   onClick={async () => {
                     await api.post(`${p(e)}/approve`);
-                    notify(
-                      'ok',
-                      e.action === 'remove'
-                        ? `${e.name} removed from your servers.`
-                        : e.action === 'update'
-                          ? `${e.name} updated. It waits in quarantine until you approve it again.`
-                          : `${e.name} added. It waits in quarantine until you approve its tools.`,
-                    );
+                    notify('ok', actionOf(e).approved(e));
                     after();
                   }}
                 >
@@ -287,13 +297,7 @@ function PendingTable({ pending, after }: { pending: PendingServer[]; after: () 
                   kind="danger"
                   label={`Reject ${e.id}`}
                   onClick={async () => { await api.post(`${p(e)}/reject`); after(); }}
-                  done={
-                    e.action === 'remove'
-                      ? `${e.name} stays; ${e.source} no longer treats it as its own.`
-                      : e.action === 'update'
-                        ? `${e.name} stays as it is: ${e.source} will not offer that change again.`
-                        : `${e.name} rejected: ${e.source} will not offer it again.`
-                  }
+                  done={actionOf(e).rejected(e)}
                 >
                   Reject
                 </ActionButton>
